@@ -1,0 +1,69 @@
+# Pendra. The two commands a user needs are `make run` and `make test`;
+# everything they depend on is installed and cached by the targets below.
+SHELL := /bin/bash
+
+LLAMA_PY_VERSION ?= 0.3.36
+export LLAMA_PY_VERSION
+HOST ?= 127.0.0.1
+PORT ?= 8080
+CONFIG ?= models.example
+
+LLAMA_PREFIX := $(shell scripts/llama-build.sh --print-prefix)
+LLAMA_SRC := $(shell scripts/llama-build.sh --print-src)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# SwiftPM ignores rpath in pkg-config Libs, so paths go on the command line.
+# $ORIGIN/lib lets a binary copied next to its libraries (see bench-gpu) run too.
+SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
+	-Xlinker -L$(LLAMA_PREFIX)/lib \
+	-Xlinker -rpath -Xlinker $(LLAMA_PREFIX)/lib \
+	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
+BIN := .build/release/pendra
+
+.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-gpu clean help
+
+all: build
+
+help:
+	@echo "make run    install what is missing, build, generate models, serve on $(HOST):$(PORT)"
+	@echo "make test   install what is missing, build, generate models, run every test suite"
+	@echo "make bench  Pendra vs llama-server on the same model (see README)"
+
+deps: system-deps llama venv
+
+system-deps:
+	@scripts/deps.sh
+
+llama: system-deps
+	@scripts/llama-build.sh >/dev/null
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: scripts/requirements-test.txt | system-deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r scripts/requirements-test.txt
+	@touch $@
+
+build: llama
+	swift build -c release $(SWIFT_FLAGS)
+
+models: llama venv
+	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models
+
+run: deps build models
+	$(BIN) serve --config $(CONFIG) --host $(HOST) --port $(PORT)
+
+test: deps build models test-swift test-e2e
+
+test-swift: llama
+	PENDRA_LLAMA_SRC=$(LLAMA_SRC) PENDRA_MODELS_DIR=$(CURDIR)/models \
+	  swift test $(SWIFT_FLAGS)
+
+test-e2e: venv
+	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models \
+	  $(PY) -m pytest -q Tests/e2e
+
+clean:
+	rm -rf .build

@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+// Pendra: one binary that serves local GGUF models through llama.cpp.
+// No Swift package dependencies: llama.cpp is bound through the CLlama
+// system-library target, built and located by the Makefile (see README).
+import PackageDescription
+
+let package = Package(
+    name: "Pendra",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pendra", targets: ["pendra"]),
+    ],
+    targets: [
+        // libllama + ggml, built by scripts/llama-build.sh. Include and library
+        // paths and the rpath come from the Makefile's swift build line.
+        .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
+        // A Jinja interpreter for Hugging Face chat templates. Pure Swift.
+        .target(name: "PendraJinja", path: "Sources/PendraJinja"),
+        // Models, scheduler, KV cache, sampling: typed requests in, event streams out.
+        .target(name: "PendraEngine", dependencies: ["CLlama", "PendraJinja"], path: "Sources/PendraEngine"),
+        // HTTP/1.1 server and the OpenAI / Anthropic / Pendra API dialects.
+        .target(name: "PendraHTTP", dependencies: ["PendraEngine"], path: "Sources/PendraHTTP"),
+        .executableTarget(name: "pendra", dependencies: ["PendraHTTP", "PendraEngine"], path: "Sources/pendra"),
+        .testTarget(name: "PendraJinjaTests", dependencies: ["PendraJinja"], path: "Tests/PendraJinjaTests"),
+        .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests"),
+        .testTarget(name: "PendraHTTPTests", dependencies: ["PendraHTTP"], path: "Tests/PendraHTTPTests"),
+    ]
+)
