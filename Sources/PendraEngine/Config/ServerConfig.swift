@@ -1,0 +1,66 @@
+import Foundation
+
+public enum Capability: String, Sendable, CaseIterable {
+    case chat, embedding
+}
+
+/// One model the server may serve, from the config file.
+public struct ModelEntry: Sendable, Equatable {
+    /// Ollama-style `name:tag`, the id clients send as `model`.
+    public var id: String
+    /// Absolute path of the GGUF file.
+    public var path: String
+    public var capability: Capability
+    /// KV cells (chat) or tokens per input (embedding); nil: the model's trained context, at most 8192.
+    public var contextSize: Int?
+    /// Sequences decoded together (chat) or inputs per batch (embedding).
+    public var parallel: Int
+    /// Tokens per llama_decode: the scheduler's budget.
+    public var batchSize: Int
+    /// Layers on the GPU; -1 all of them when a GPU backend exists.
+    public var gpuLayers: Int
+    public var threads: Int?
+    public var displayName: String?
+    public var licence: String?
+    /// Load at startup (true) or on first use (false).
+    public var preload: Bool
+}
+
+/// An API key from the config file.
+public struct KeyEntry: Sendable, Equatable {
+    public var key: String
+    public var role: String
+    public var organisation: String
+    public var name: String?
+}
+
+/// The whole config file (JSON). See models.example.
+public struct ServerConfig: Sendable {
+    public var models: [ModelEntry]
+    public var workerName: String
+    public var apiKeys: [KeyEntry]
+    /// Model served for ids clients ask for but the config lacks, e.g.
+    /// Claude Code's `claude-*` ids; nil: such requests get a clear error.
+    public var defaultModel: String?
+    /// Requests and tokens per minute per organisation; 0 = unlimited.
+    public var requestsPerMinute: Int
+    public var tokensPerMinute: Int
+    /// Bytes of model weights allowed in memory at once (on-demand loading); 0 = unlimited.
+    public var memoryBudgetBytes: UInt64
+    /// Seconds an idle on-demand model stays loaded.
+    public var keepAliveSeconds: Double
+    public var maxWaiting: Int
+    public var chatTimeoutSeconds: Double
+    public var embeddingTimeoutSeconds: Double
+    /// The file it came from.
+    public var source: String
+
+    public func model(_ id: String) -> ModelEntry? { models.first { $0.id == id } }
+}
+
+/// A config problem, said in one line that names the file and the field.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let message: String
+    public var description: String { "config \(file): \(message)" }
+}

@@ -1,0 +1,197 @@
+import Foundation
+
+public enum ModelStoreError: Error, Sendable, CustomStringConvertible {
+    /// The id is not in the config (HTTP 400 model_not_found; lists the valid ids).
+    case unknownModel(String, valid: [String])
+    /// The model exists but serves another capability.
+    case wrongCapability(id: String, has: Capability, wanted: Capability)
+    case notLoaded(String)
+    case loadFailed(id: String, reason: String)
+    /// Not enough of the memory budget even after unloading idle models.
+    case noMemory(id: String, needed: UInt64, budget: UInt64)
+
+    public var description: String {
+        switch self {
+        case .unknownModel(let id, let valid):
+            "The model '\(id)' does not exist. Valid models: \(valid.joined(separator: ", "))"
+        case .wrongCapability(let id, let has, let wanted):
+            "The model '\(id)' is a \(has.rawValue) model and cannot serve \(wanted.rawValue) requests"
+        case .notLoaded(let id): "The model '\(id)' is not loaded"
+        case .loadFailed(let id, let reason): "The model '\(id)' could not be loaded: \(reason)"
+        case .noMemory(let id, let needed, let budget):
+            "The model '\(id)' needs \(needed >> 20) MiB but the memory budget is \(budget >> 20) MiB and the loaded models are busy"
+        }
+    }
+}
+
+/// Every configured model: its GGUF facts (read at startup, weights untouched)
+/// and, when loaded, its engine. Loads on demand within a memory budget and
+/// unloads the least recently used idle on-demand models to make room or
+/// after their keep-alive time.
+public final class ModelStore: @unchecked Sendable {
+    public enum Engine: Sendable {
+        case chat(ChatEngine)
+        case embedding(EmbeddingEngine)
+
+        var isIdle: Bool {
+            switch self {
+            case .chat(let e): let s = e.snapshot; return s.running == 0 && s.waiting == 0
+            case .embedding: return true
+            }
+        }
+    }
+
+    private struct Loaded {
+        var engine: Engine
+        var bytes: UInt64
+        var lastUsed: Date
+    }
+
+    public let config: ServerConfig
+    /// GGUF header facts per model id (nil when the file could not be read).
+    public let info: [String: GGUFFile]
+    private let lock = NSLock()
+    private var loaded: [String: Loaded] = [:]
+    /// Loads run here, one at a time, never on Swift's cooperative pool.
+    private let loadQueue = DispatchQueue(label: "pendra.model-load")
+    private var reaper: DispatchSourceTimer?
+
+    public init(config: ServerConfig) {
+        self.config = config
+        var info: [String: GGUFFile] = [:]
+        for m in config.models { info[m.id] = try? GGUFFile.read(path: m.path) }
+        self.info = info
+    }
+
+    public var ids: [String] { config.models.map(\.id) }
+    public var loadedIDs: [String] { lock.withLock { config.models.map(\.id).filter { loaded[$0] != nil } } }
+    public func isLoaded(_ id: String) -> Bool { lock.withLock { loaded[id] != nil } }
+    public func engineIfLoaded(_ id: String) -> Engine? { lock.withLock { loaded[id]?.engine } }
+
+    /// Loads every model marked `preload`, synchronously (at startup).
+    public func preload() throws(ModelStoreError) {
+        for m in config.models where m.preload {
+            _ = try loadNow(m)
+        }
+        startReaper()
+    }
+
+    /// The engine for a model, loading it first if needed.
+    public func engine(for id: String, capability: Capability) async throws(ModelStoreError) -> Engine {
+        guard let entry = config.model(id) else { throw .unknownModel(id, valid: ids) }
+        guard entry.capability == capability else {
+            throw .wrongCapability(id: id, has: entry.capability, wanted: capability)
+        }
+        if let e = touch(id) { return e }
+        let result: Result<Engine, ModelStoreError> = await withCheckedContinuation { c in
+            loadQueue.async {
+                c.resume(returning: Result { () throws(ModelStoreError) in try self.loadNow(entry) })
+            }
+        }
+        return try result.get()
+    }
+
+    public func chat(_ id: String) async throws(ModelStoreError) -> ChatEngine {
+        guard case .chat(let e) = try await engine(for: id, capability: .chat) else { throw .notLoaded(id) }
+        return e
+    }
+
+    public func embedding(_ id: String) async throws(ModelStoreError) -> EmbeddingEngine {
+        guard case .embedding(let e) = try await engine(for: id, capability: .embedding) else { throw .notLoaded(id) }
+        return e
+    }
+
+    /// Owner route: load now (no-op if loaded).
+    public func load(_ id: String) async throws(ModelStoreError) {
+        guard let entry = config.model(id) else { throw .unknownModel(id, valid: ids) }
+        _ = try await engine(for: id, capability: entry.capability)
+    }
+
+    /// Owner route: unload now. In-flight generations are cancelled.
+    @discardableResult
+    public func unload(_ id: String) throws(ModelStoreError) -> Bool {
+        guard config.model(id) != nil else { throw .unknownModel(id, valid: ids) }
+        let removed = lock.withLock { loaded.removeValue(forKey: id) }
+        guard let removed else { return false }
+        if case .chat(let e) = removed.engine { e.shutdown() }
+        return true
+    }
+
+    public func shutdown() {
+        reaper?.cancel()
+        let all = lock.withLock { () -> [Loaded] in defer { loaded.removeAll() }; return Array(loaded.values) }
+        for l in all { if case .chat(let e) = l.engine { e.shutdown() } }
+    }
+
+    private func touch(_ id: String) -> Engine? {
+        lock.withLock {
+            loaded[id]?.lastUsed = Date()
+            return loaded[id]?.engine
+        }
+    }
+
+    /// Runs on the load queue (or at startup): loads one model, first
+    /// unloading idle ones if the budget demands it.
+    private func loadNow(_ m: ModelEntry) throws(ModelStoreError) -> Engine {
+        if let e = touch(m.id) { return e }
+        let bytes = info[m.id]?.fileSize ?? 0
+        try makeRoom(for: m.id, bytes: bytes)
+        let engine: Engine
+        do {
+            let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers)
+            let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
+            let context = m.contextSize ?? min(trained, 8192)
+            let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            switch m.capability {
+            case .chat:
+                let s = ContextSettings(contextSize: context, parallel: m.parallel,
+                                        batchSize: min(m.batchSize, context), microBatchSize: 512, threads: threads)
+                engine = .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting))
+            case .embedding:
+                let size = min(context, trained)
+                let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,
+                                        batchSize: max(size, min(m.batchSize, 8192)), threads: threads, embeddings: true)
+                engine = .embedding(try EmbeddingEngine(model: model, settings: s))
+            }
+        } catch {
+            throw .loadFailed(id: m.id, reason: "\(error)")
+        }
+        lock.withLock { loaded[m.id] = Loaded(engine: engine, bytes: bytes, lastUsed: Date()) }
+        return engine
+    }
+
+    private func makeRoom(for id: String, bytes: UInt64) throws(ModelStoreError) {
+        let budget = config.memoryBudgetBytes
+        guard budget > 0 else { return }
+        while true {
+            let (used, victim) = lock.withLock { () -> (UInt64, String?) in
+                let used = loaded.values.reduce(0) { $0 + $1.bytes }
+                let v = loaded.filter { $0.value.engine.isIdle }.min { $0.value.lastUsed < $1.value.lastUsed }?.key
+                return (used, v)
+            }
+            if used + bytes <= budget { return }
+            guard let victim else { throw .noMemory(id: id, needed: bytes, budget: budget) }
+            _ = try? unload(victim)
+        }
+    }
+
+    /// Unloads on-demand models idle past the keep-alive time.
+    private func startReaper() {
+        let keep = config.keepAliveSeconds
+        guard keep > 0 else { return }
+        let onDemand = Set(config.models.filter { !$0.preload }.map(\.id))
+        guard !onDemand.isEmpty else { return }
+        let t = DispatchSource.makeTimerSource(queue: loadQueue)
+        t.schedule(deadline: .now() + 5, repeating: 5)
+        t.setEventHandler { [weak self] in
+            guard let self else { return }
+            let now = Date()
+            let expired = self.lock.withLock {
+                self.loaded.filter { onDemand.contains($0.key) && $0.value.engine.isIdle && now.timeIntervalSince($0.value.lastUsed) > keep }.map(\.key)
+            }
+            for id in expired { _ = try? self.unload(id) }
+        }
+        t.resume()
+        reaper = t
+    }
+}

@@ -1,0 +1,65 @@
+/// Decides how a new prompt uses what the KV cache already holds. Pure: the
+/// engine thread applies the decision to llama.cpp.
+public enum PrefixPolicy {
+    public struct Choice: Equatable, Sendable {
+        /// The idle slot the new sequence takes.
+        public var slot: Int
+        /// Prompt tokens already in the cache that need no prefill.
+        public var reused: Int
+        /// When the reused tokens come from another (busy or idle) slot:
+        /// share that slot's first `reused` cells instead of recomputing them.
+        public var shareFrom: Int?
+    }
+
+    /// Length of the common prefix of two token lists.
+    public static func commonPrefix(_ a: [Token], _ b: [Token]) -> Int {
+        let n = min(a.count, b.count)
+        var i = 0
+        while i < n && a[i] == b[i] { i += 1 }
+        return i
+    }
+
+    /// Picks a slot for `prompt`, or nil when no slot is idle.
+    ///
+    /// - An idle slot whose cached tokens share the longest prefix with the
+    ///   prompt is taken over in place (its cache past the prefix is dropped).
+    /// - If another slot (busy or idle) holds a longer prefix than that, the
+    ///   least-recently-used idle slot is cleared and shares those cells.
+    /// - With no useful prefix anywhere, the least-recently-used idle slot is
+    ///   taken, so recently used prefixes survive longest.
+    /// At least one prompt token is always left to compute: its logits give
+    /// the first output token.
+    public static func choose(prompt: [Token], cache: KVCacheManager, minimumShare: Int = 1) -> Choice? {
+        let idle = cache.idleSlots
+        guard !idle.isEmpty else { return nil }
+        let limit = max(prompt.count - 1, 0)
+
+        var bestIdle = idle[0], bestIdleLen = -1
+        for s in idle {
+            let len = min(commonPrefix(cache.slots[s].tokens, prompt), limit)
+            if len > bestIdleLen || (len == bestIdleLen && cache.slots[s].lastUsed < cache.slots[bestIdle].lastUsed) {
+                bestIdle = s; bestIdleLen = len
+            }
+        }
+        var bestOther: Int?, bestOtherLen = 0
+        for s in cache.slots.indices where s != bestIdle {
+            let len = min(commonPrefix(cache.slots[s].tokens, prompt), limit)
+            if len > bestOtherLen { bestOther = s; bestOtherLen = len }
+        }
+
+        if let src = bestOther, bestOtherLen > bestIdleLen, bestOtherLen >= minimumShare {
+            // Take the idle slot whose cache matters least: no shared prefix, oldest.
+            let target = idle.filter { $0 != src }.min {
+                let a = (commonPrefix(cache.slots[$0].tokens, prompt), cache.slots[$0].lastUsed)
+                let b = (commonPrefix(cache.slots[$1].tokens, prompt), cache.slots[$1].lastUsed)
+                return a < b
+            }
+            if let target { return Choice(slot: target, reused: bestOtherLen, shareFrom: src) }
+        }
+        if bestIdleLen <= 0 {
+            let lru = idle.min { cache.slots[$0].lastUsed < cache.slots[$1].lastUsed }!
+            return Choice(slot: lru, reused: 0, shareFrom: nil)
+        }
+        return Choice(slot: bestIdle, reused: bestIdleLen, shareFrom: nil)
+    }
+}

@@ -1,0 +1,133 @@
+import CLlama
+import Foundation
+
+/// Settings for one llama.cpp context.
+public struct ContextSettings: Sendable, Equatable {
+    /// KV cells shared by all sequences (unified cache).
+    public var contextSize: Int
+    /// Maximum sequences decoded together (llama.cpp seq ids 0..<parallel).
+    public var parallel: Int
+    /// Tokens per llama_decode call: the scheduler's token budget.
+    public var batchSize: Int
+    /// Tokens per physical micro-batch.
+    public var microBatchSize: Int
+    public var threads: Int
+    public var batchThreads: Int
+    public var embeddings: Bool
+    public var flashAttention: Bool?
+
+    public init(contextSize: Int, parallel: Int, batchSize: Int = 2048, microBatchSize: Int = 512,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                batchThreads: Int? = nil, embeddings: Bool = false, flashAttention: Bool? = nil) {
+        self.contextSize = contextSize
+        self.parallel = parallel
+        self.batchSize = batchSize
+        self.microBatchSize = min(microBatchSize, batchSize)
+        self.threads = threads
+        self.batchThreads = batchThreads ?? threads
+        self.embeddings = embeddings
+        self.flashAttention = flashAttention
+    }
+}
+
+/// Owns one `llama_context`. Not thread-safe: exactly one thread (the
+/// engine's) may use it after creation.
+final class LlamaContext {
+    let model: LlamaModel
+    let pointer: OpaquePointer
+    let memory: llama_memory_t?
+    let settings: ContextSettings
+
+    init(model: LlamaModel, settings: ContextSettings) throws {
+        var p = llama_context_default_params()
+        p.n_ctx = UInt32(settings.contextSize)
+        p.n_batch = UInt32(settings.batchSize)
+        p.n_ubatch = UInt32(settings.microBatchSize)
+        p.n_seq_max = UInt32(settings.parallel)
+        p.n_threads = Int32(settings.threads)
+        p.n_threads_batch = Int32(settings.batchThreads)
+        p.embeddings = settings.embeddings
+        // One pool of cells for every sequence: what makes prefix sharing
+        // with llama_memory_seq_cp possible and lets a long prompt use cells
+        // that idle sequences do not need.
+        p.kv_unified = true
+        p.no_perf = true
+        if let fa = settings.flashAttention {
+            p.flash_attn_type = fa ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
+        }
+        guard let ctx = llama_init_from_model(model.pointer, p) else {
+            throw ModelLoadError.contextFailed(path: model.path,
+                reason: "llama_init_from_model failed (context \(settings.contextSize), parallel \(settings.parallel)); see the log")
+        }
+        self.model = model
+        self.pointer = ctx
+        self.memory = llama_get_memory(ctx)
+        self.settings = settings
+    }
+
+    deinit { llama_free(pointer) }
+
+    var contextSize: Int { Int(llama_n_ctx(pointer)) }
+    var poolingType: llama_pooling_type { llama_pooling_type(pointer) }
+
+    func decode(_ batch: LlamaBatch) -> Int32 { llama_decode(pointer, batch.raw) }
+    func encode(_ batch: LlamaBatch) -> Int32 { llama_encode(pointer, batch.raw) }
+
+    func clearMemory() { if let memory { llama_memory_clear(memory, true) } }
+
+    /// Removes positions [from, to) of a sequence; to < 0 means to the end.
+    @discardableResult
+    func removeTokens(seq: Int32, from: Int, to: Int = -1) -> Bool {
+        guard let memory else { return false }
+        return llama_memory_seq_rm(memory, seq, Int32(from), Int32(to))
+    }
+
+    /// Shares positions [0, count) of `source` with `destination` (no copy of
+    /// data in a unified cache: the cells gain a second sequence id).
+    func shareTokens(from source: Int32, to destination: Int32, count: Int) {
+        guard let memory, count > 0 else { return }
+        llama_memory_seq_cp(memory, source, destination, 0, Int32(count))
+    }
+
+    func maxPosition(seq: Int32) -> Int {
+        guard let memory else { return -1 }
+        return Int(llama_memory_seq_pos_max(memory, seq))
+    }
+
+    func logits(at index: Int32) -> UnsafeMutablePointer<Float>? { llama_get_logits_ith(pointer, index) }
+    func sequenceEmbedding(_ seq: Int32) -> UnsafeMutablePointer<Float>? { llama_get_embeddings_seq(pointer, seq) }
+    func tokenEmbedding(at index: Int32) -> UnsafeMutablePointer<Float>? { llama_get_embeddings_ith(pointer, index) }
+}
+
+/// A reusable `llama_batch` (allocated once per engine, cleared per step so
+/// nothing is allocated per token).
+final class LlamaBatch {
+    private(set) var raw: llama_batch
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        self.raw = llama_batch_init(Int32(capacity), 0, 1)
+    }
+
+    deinit { llama_batch_free(raw) }
+
+    var count: Int { Int(raw.n_tokens) }
+    var isFull: Bool { count >= capacity }
+
+    func clear() { raw.n_tokens = 0 }
+
+    /// Appends one token; returns its index in the batch (for logits lookup).
+    @discardableResult
+    func add(_ token: Token, position: Int, sequence: Int32, wantLogits: Bool) -> Int32 {
+        let i = Int(raw.n_tokens)
+        precondition(i < capacity, "batch overflow: the scheduler exceeded its token budget")
+        raw.token[i] = token
+        raw.pos[i] = Int32(position)
+        raw.n_seq_id[i] = 1
+        raw.seq_id[i]![0] = sequence
+        raw.logits[i] = wantLogits ? 1 : 0
+        raw.n_tokens += 1
+        return Int32(i)
+    }
+}

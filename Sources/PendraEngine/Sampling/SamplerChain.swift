@@ -1,0 +1,58 @@
+import CLlama
+import Foundation
+
+/// One request's llama.cpp sampler chain, built from its parameters. Owned
+/// and used by the engine thread only; freed with the request.
+///
+/// Order follows llama-server: biases and penalties reshape the logits,
+/// the grammar masks impossible tokens, then truncation (top-k, top-p,
+/// min-p), temperature, and the final pick (seeded or greedy).
+final class SamplerChain: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<llama_sampler>
+
+    init(_ p: SamplingParameters, model: LlamaModel) throws(EngineError) {
+        var cp = llama_sampler_chain_default_params()
+        cp.no_perf = true
+        guard let chain = llama_sampler_chain_init(cp) else { throw .backend("cannot create a sampler chain") }
+        pointer = chain
+
+        if !p.logitBias.isEmpty {
+            let biases = p.logitBias.sorted { $0.key < $1.key }
+                .filter { $0.key >= 0 && Int($0.key) < model.vocabSize }
+                .map { llama_logit_bias(token: $0.key, bias: $0.value) }
+            biases.withUnsafeBufferPointer { b in
+                llama_sampler_chain_add(chain, llama_sampler_init_logit_bias(
+                    Int32(model.vocabSize), Int32(b.count), b.baseAddress))
+            }
+        }
+        if p.repetitionPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0 {
+            llama_sampler_chain_add(chain, llama_sampler_init_penalties(
+                Int32(model.vocabSize), Int32(p.penaltyWindow), p.repetitionPenalty, p.frequencyPenalty, p.presencePenalty))
+        }
+        if let grammar = p.grammar {
+            guard let g = llama_sampler_init_grammar(model.vocab, grammar, "root") else {
+                llama_sampler_free(chain)
+                throw .invalidRequest("the output grammar could not be parsed")
+            }
+            llama_sampler_chain_add(chain, g)
+        }
+        if p.temperature <= 0 {
+            llama_sampler_chain_add(chain, llama_sampler_init_greedy())
+            return
+        }
+        if p.topK > 0 { llama_sampler_chain_add(chain, llama_sampler_init_top_k(Int32(p.topK))) }
+        if p.topP < 1 { llama_sampler_chain_add(chain, llama_sampler_init_top_p(p.topP, 1)) }
+        if p.minP > 0 { llama_sampler_chain_add(chain, llama_sampler_init_min_p(p.minP, 1)) }
+        llama_sampler_chain_add(chain, llama_sampler_init_temp(p.temperature))
+        let seed = p.seed ?? UInt32.random(in: 0...UInt32.max)
+        llama_sampler_chain_add(chain, llama_sampler_init_dist(seed))
+    }
+
+    deinit { llama_sampler_free(pointer) }
+
+    /// Samples from the logits of batch position `index` and records the
+    /// token in the chain's history (penalties, grammar state).
+    func sample(_ context: LlamaContext, index: Int32) -> Token {
+        llama_sampler_sample(pointer, context.pointer, index)
+    }
+}

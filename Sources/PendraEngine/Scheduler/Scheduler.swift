@@ -1,0 +1,210 @@
+public struct SchedulerConfig: Sendable, Equatable {
+    /// Sequences decoded together (llama sequence ids).
+    public var slots: Int
+    /// Tokens per step (n_batch).
+    public var tokenBudget: Int
+    /// Requests allowed to wait for a slot; one more is refused as overload.
+    public var maxWaiting: Int
+    /// KV cells in the unified cache (n_ctx).
+    public var cells: Int
+
+    public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int) {
+        self.slots = slots
+        self.tokenBudget = tokenBudget
+        self.maxWaiting = maxWaiting
+        self.cells = cells
+    }
+}
+
+public enum SchedulerError: Error, Equatable, Sendable {
+    case queueFull(limit: Int)
+    case promptTooLong(tokens: Int, limit: Int)
+    case emptyPrompt
+}
+
+/// Continuous batching as a pure state machine: no llama.cpp calls, no
+/// clocks, no threads. The engine asks `schedule()` what to decode, applies
+/// the plan to llama.cpp, then reports back with `completeStep` and
+/// `appendSampled`. Tests drive it with made-up token ids.
+///
+/// Each step: one token for every decoding sequence first, then the rest of
+/// the token budget in prefill chunks, first come first served, so a long
+/// prompt never stalls the streams already running.
+public struct Scheduler: Sendable {
+    public let config: SchedulerConfig
+    public private(set) var kv: KVCacheManager
+    public private(set) var waiting: [SequenceState] = []
+    public private(set) var running: [SequenceState] = []
+    private var admissions: UInt64 = 0
+
+    public init(config: SchedulerConfig) {
+        self.config = config
+        self.kv = KVCacheManager(slots: config.slots, cells: config.cells)
+    }
+
+    /// Longest prompt that can ever run: it needs its cells plus one for the first output token.
+    public var maxPromptTokens: Int { config.cells - 1 }
+
+    public mutating func enqueue(_ sequence: SequenceState) throws(SchedulerError) {
+        guard sequence.promptCount > 0 else { throw .emptyPrompt }
+        guard sequence.promptCount <= maxPromptTokens else {
+            throw .promptTooLong(tokens: sequence.promptCount, limit: maxPromptTokens)
+        }
+        guard waiting.count < config.maxWaiting else { throw .queueFull(limit: config.maxWaiting) }
+        waiting.append(sequence)
+    }
+
+    public func sequence(_ id: UInt64) -> SequenceState? {
+        running.first { $0.id == id } ?? waiting.first { $0.id == id }
+    }
+
+    // MARK: - One step
+
+    public mutating func schedule() -> StepPlan {
+        var plan = StepPlan()
+        admit(into: &plan)
+        fill(&plan)
+        // Every running sequence is mid-prefill and the cells are gone: none
+        // can move. Push the latest admission back to the queue until one can.
+        while plan.entries.isEmpty && running.count > 1,
+              let victim = running.max(by: { $0.admission < $1.admission }), let slot = victim.slot {
+            preempt(victim.id, slot: slot)
+            plan.preempted.append((victim.id, slot))
+            fill(&plan)
+        }
+        return plan
+    }
+
+    private mutating func fill(_ plan: inout StepPlan) {
+        var budget = config.tokenBudget
+        var reserved = 0
+        var scheduled = Set<UInt64>()
+
+        // Decodes first, in admission order. Preemption can remove candidates
+        // further down the list, so each is looked up again.
+        for id in running.filter({ $0.pending == 1 }).map(\.id) where budget > 0 {
+            guard ensureCells(reserved + 1, for: id, scheduled: scheduled, plan: &plan),
+                  let s = running.first(where: { $0.id == id }), let slot = s.slot else { continue }
+            plan.entries.append(BatchEntry(id: id, slot: slot, start: s.computed, count: 1, wantsLogits: true))
+            scheduled.insert(id)
+            budget -= 1
+            reserved += 1
+        }
+        // Then prefill chunks with what is left of the budget.
+        for s in running where s.pending > 1 && budget > 0 {
+            guard let slot = s.slot else { continue }
+            var take = min(s.pending, budget)
+            if !ensureCells(reserved + take, for: s.id, scheduled: scheduled, plan: &plan, allowPreemption: false) {
+                take = min(take, kv.freeCells - reserved)
+            }
+            guard take > 0 else { continue }
+            plan.entries.append(BatchEntry(id: s.id, slot: slot, start: s.computed, count: take,
+                                           wantsLogits: s.computed + take == s.tokens.count))
+            scheduled.insert(s.id)
+            budget -= take
+            reserved += take
+        }
+    }
+
+    /// Admits waiting sequences, first come first served, while a slot is idle
+    /// and their prompt can find cells.
+    private mutating func admit(into plan: inout StepPlan) {
+        while let next = waiting.first, let choice = PrefixPolicy.choose(prompt: next.tokens, cache: kv) {
+            let needed = next.tokens.count - choice.reused
+            if needed > kv.freeCells + kv.reclaimableCells {
+                // Not enough room even after dropping every cached prefix: wait
+                // for running sequences to finish (or preempt, if none run).
+                guard running.isEmpty else { break }
+            }
+            waiting.removeFirst()
+            var s = next
+            if let src = choice.shareFrom {
+                kv.clear(choice.slot)
+                kv.share(from: src, to: choice.slot, count: choice.reused)
+            } else {
+                kv.truncate(choice.slot, to: choice.reused)
+            }
+            kv.acquire(choice.slot, for: s.id)
+            s.slot = choice.slot
+            s.computed = choice.reused
+            if s.reused == nil { s.reused = choice.reused }
+            admissions += 1
+            s.admission = admissions
+            running.append(s)
+            plan.admissions.append(Admission(id: s.id, choice: choice))
+        }
+    }
+
+    /// Makes `needed` cells free: evicts idle cached prefixes (least recently
+    /// used first), then, if allowed, preempts the latest-admitted running
+    /// sequence that has nothing in this step.
+    private mutating func ensureCells(_ needed: Int, for id: UInt64, scheduled: Set<UInt64>,
+                                      plan: inout StepPlan, allowPreemption: Bool = true) -> Bool {
+        while kv.freeCells < needed {
+            if let victim = kv.leastRecentlyUsedCachedSlot() {
+                kv.clear(victim)
+                plan.evictions.append(victim)
+                continue
+            }
+            guard allowPreemption,
+                  let victim = running.filter({ $0.id != id && !scheduled.contains($0.id) })
+                      .max(by: { $0.admission < $1.admission }),
+                  let slot = victim.slot
+            else { return false }
+            preempt(victim.id, slot: slot)
+            plan.preempted.append((victim.id, slot))
+        }
+        return true
+    }
+
+    /// Recompute preemption: the sequence loses its cells and waits at the
+    /// front of the queue; readmitted, it prefills prompt + generated tokens.
+    private mutating func preempt(_ id: UInt64, slot: Int) {
+        guard let idx = running.firstIndex(where: { $0.id == id }) else { return }
+        var s = running.remove(at: idx)
+        kv.clear(slot)
+        kv.release(slot)
+        s.slot = nil
+        s.computed = 0
+        waiting.insert(s, at: 0)
+    }
+
+    // MARK: - Feedback from the engine
+
+    /// Records that a plan's entries were decoded: their tokens now occupy cells.
+    public mutating func completeStep(_ plan: StepPlan) {
+        for e in plan.entries {
+            guard let idx = running.firstIndex(where: { $0.id == e.id }) else { continue }
+            let ok = kv.append(e.slot, running[idx].tokens[e.start..<(e.start + e.count)])
+            precondition(ok, "cells were reserved by schedule()")
+            running[idx].computed += e.count
+        }
+    }
+
+    /// A token sampled for a sequence: the next step decodes it.
+    public mutating func appendSampled(_ id: UInt64, _ token: Token) {
+        guard let idx = running.firstIndex(where: { $0.id == id }) else { return }
+        running[idx].tokens.append(token)
+    }
+
+    /// Removes a sequence that finished or was cancelled, running or waiting.
+    /// Its slot becomes idle and keeps its cells as a cached prefix.
+    @discardableResult
+    public mutating func remove(_ id: UInt64) -> SequenceState? {
+        if let idx = running.firstIndex(where: { $0.id == id }) {
+            let s = running.remove(at: idx)
+            if let slot = s.slot { kv.release(slot) }
+            return s
+        }
+        if let idx = waiting.firstIndex(where: { $0.id == id }) {
+            return waiting.remove(at: idx)
+        }
+        return nil
+    }
+
+    /// Drops a slot's cached prefix (the engine must mirror it in llama.cpp).
+    public mutating func dropCache(_ slot: Int) {
+        guard kv.isIdle(slot) else { return }
+        kv.clear(slot)
+    }
+}

@@ -1,0 +1,65 @@
+/// The scheduler's view of one generation: which tokens it has, how many of
+/// them are in the KV cache, and where.
+public struct SequenceState: Sendable, Equatable {
+    public let id: UInt64
+    /// The prompt, then every token generated so far.
+    public internal(set) var tokens: [Token]
+    public let promptCount: Int
+    /// The llama sequence id while admitted.
+    public internal(set) var slot: Int?
+    /// `tokens[..<computed]` are in the slot's cache.
+    public internal(set) var computed: Int = 0
+    /// Prompt tokens taken from the prefix cache at first admission.
+    public internal(set) var reused: Int?
+    /// Order of admission; later admissions are preempted first.
+    var admission: UInt64 = 0
+
+    public init(id: UInt64, prompt: [Token]) {
+        self.id = id
+        self.tokens = prompt
+        self.promptCount = prompt.count
+    }
+
+    /// Tokens not yet in the cache. One means the next step decodes the last
+    /// sampled token; more means prefill is still under way.
+    public var pending: Int { tokens.count - computed }
+    public var generatedCount: Int { tokens.count - promptCount }
+    public var isDecoding: Bool { slot != nil && pending == 1 && generatedCount > 0 }
+}
+
+/// What one step feeds to llama_decode for one sequence: `tokens[start..<start+count]`.
+public struct BatchEntry: Sendable, Equatable {
+    public var id: UInt64
+    public var slot: Int
+    public var start: Int
+    public var count: Int
+    /// True when the entry ends at the sequence's last token: its logits
+    /// give the next token.
+    public var wantsLogits: Bool
+}
+
+/// A sequence taking a slot, and how the slot's cache is prepared for it.
+public struct Admission: Sendable, Equatable {
+    public var id: UInt64
+    public var choice: PrefixPolicy.Choice
+}
+
+/// Everything the engine must do for one step, in this order (the order the
+/// scheduler's own bookkeeping happened in): prepare admitted slots, drop
+/// evicted caches and preempted sequences' cells, then decode `entries` as
+/// one batch.
+public struct StepPlan: Sendable, Equatable {
+    public var evictions: [Int] = []
+    public var admissions: [Admission] = []
+    /// Sequences pushed back to the waiting queue; their slots were cleared.
+    public var preempted: [(id: UInt64, slot: Int)] = []
+    public var entries: [BatchEntry] = []
+
+    public var tokenCount: Int { entries.reduce(0) { $0 + $1.count } }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public static func == (a: StepPlan, b: StepPlan) -> Bool {
+        a.evictions == b.evictions && a.admissions == b.admissions && a.entries == b.entries
+            && a.preempted.map(\.id) == b.preempted.map(\.id) && a.preempted.map(\.slot) == b.preempted.map(\.slot)
+    }
+}

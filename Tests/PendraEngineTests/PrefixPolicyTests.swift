@@ -1,0 +1,36 @@
+import XCTest
+@testable import PendraEngine
+
+/// The prefix-reuse decision as a table, without a model.
+final class PrefixPolicyTests: XCTestCase {
+    private func cache(_ contents: [[Token]], busy: Set<Int> = []) -> KVCacheManager {
+        var kv = KVCacheManager(slots: contents.count, cells: 1000)
+        for (i, t) in contents.enumerated() {
+            kv.acquire(i, for: UInt64(i + 1))
+            kv.append(i, t[...])
+            if !busy.contains(i) { kv.release(i) }
+        }
+        return kv
+    }
+
+    func testTable() {
+        typealias C = PrefixPolicy.Choice
+        let rows: [(String, [[Token]], Set<Int>, [Token], C?)] = [
+            ("empty cache takes a slot, reuses nothing", [[], []], [], [1, 2, 3], C(slot: 0, reused: 0, shareFrom: nil)),
+            ("longest idle prefix taken over in place", [[1, 9], [1, 2, 3, 4]], [], [1, 2, 3, 5], C(slot: 1, reused: 3, shareFrom: nil)),
+            ("whole prompt cached still leaves one token", [[1, 2, 3]], [], [1, 2, 3], C(slot: 0, reused: 2, shareFrom: nil)),
+            ("busy slot's prefix is shared into an idle slot", [[1, 2, 3, 4], [8]], [0], [1, 2, 3, 7], C(slot: 1, reused: 3, shareFrom: 0)),
+            ("no idle slot: nothing", [[1]], [0], [1, 2], nil),
+            ("no common prefix: least recently used idle slot", [[5], [6]], [], [7, 8], C(slot: 0, reused: 0, shareFrom: nil)),
+        ]
+        for (name, contents, busy, prompt, expected) in rows {
+            XCTAssertEqual(PrefixPolicy.choose(prompt: prompt, cache: cache(contents, busy: busy)), expected, name)
+        }
+    }
+
+    func testCommonPrefix() {
+        XCTAssertEqual(PrefixPolicy.commonPrefix([1, 2, 3], [1, 2, 4]), 2)
+        XCTAssertEqual(PrefixPolicy.commonPrefix([], [1]), 0)
+        XCTAssertEqual(PrefixPolicy.commonPrefix([1, 2], [1, 2]), 2)
+    }
+}
