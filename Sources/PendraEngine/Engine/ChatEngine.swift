@@ -16,6 +16,7 @@ public struct EngineSnapshot: Sendable, Equatable {
 /// any thread and never wait for a step.
 public final class ChatEngine: @unchecked Sendable {
     public let model: LlamaModel
+    public let template: ChatTemplate
     public let settings: ContextSettings
     public let maxWaiting: Int
 
@@ -33,6 +34,9 @@ public final class ChatEngine: @unchecked Sendable {
 
     public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256) throws {
         self.model = model
+        self.template = try ChatTemplate(source: model.chatTemplate,
+                                         bosToken: model.tokenText(model.bos) ?? "",
+                                         eosToken: model.tokenText(model.eos) ?? "")
         self.settings = settings
         self.maxWaiting = maxWaiting
         self.context = try LlamaContext(model: model, settings: settings)

@@ -40,6 +40,12 @@ public struct GenerationResult: Sendable, Equatable {
     public var reason: FinishReason
     public var usage: Usage
     public var timings: Timings
+
+    public init(reason: FinishReason, usage: Usage, timings: Timings) {
+        self.reason = reason
+        self.usage = usage
+        self.timings = timings
+    }
 }
 
 /// What a generation stream yields: text as it becomes safe to show (valid

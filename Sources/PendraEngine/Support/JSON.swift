@@ -37,6 +37,8 @@ public indirect enum JSON: Sendable, Equatable {
         String(cString: n.objCType) == "c"
     }
 
+    public init(_ object: JSONObject) { self = .object(object) }
+
     public init(foundation any: Any) {
         switch any {
         case is NSNull: self = .null
@@ -93,7 +95,11 @@ public indirect enum JSON: Sendable, Equatable {
 }
 
 /// Object members in insertion order with keyed lookup.
-public struct JSONObject: Sendable, Equatable, Sequence {
+public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        for (k, v) in elements { self[k] = v }
+    }
+
     public private(set) var keys: [String] = []
     private var values: [String: JSON] = [:]
 

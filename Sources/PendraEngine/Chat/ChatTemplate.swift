@@ -1,0 +1,120 @@
+import CLlama
+import Foundation
+import PendraJinja
+
+public enum ChatTemplateError: Error, Sendable, CustomStringConvertible {
+    /// The template called raise_exception (HTTP 400 with its message).
+    case raised(String)
+    /// The template could not be parsed or rendered.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .raised(let m): m
+        case .failed(let m): "chat template error: \(m)"
+        }
+    }
+}
+
+/// A model's chat formatting: its own Jinja template from the GGUF, parsed
+/// once, rendered with Hugging Face's context per request. A model without a
+/// template falls back to llama.cpp's built-in ChatML.
+public final class ChatTemplate: Sendable {
+    public let source: String?
+    private let template: JinjaTemplate?
+    private let bosToken: String
+    private let eosToken: String
+
+    public init(source: String?, bosToken: String, eosToken: String) throws(ChatTemplateError) {
+        self.source = source
+        self.bosToken = bosToken
+        self.eosToken = eosToken
+        if let source {
+            do { template = try JinjaTemplate(source) } catch {
+                throw .failed("cannot parse the model's chat template: \(error)")
+            }
+        } else {
+            template = nil
+        }
+    }
+
+    /// Renders the conversation to the prompt text the model was trained on.
+    public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true) throws(ChatTemplateError) -> String {
+        guard let template else { return try Self.builtin(messages, addGenerationPrompt: addGenerationPrompt) }
+        var context: [String: JinjaValue] = [
+            "messages": .array(messages.map(Self.jinjaMessage)),
+            "add_generation_prompt": .bool(addGenerationPrompt),
+            "bos_token": .string(bosToken),
+            "eos_token": .string(eosToken),
+        ]
+        if !tools.isEmpty { context["tools"] = .array(tools.map { JinjaValue($0.openAIShape) }) }
+        do {
+            return try template.render(context)
+        } catch let e as JinjaError {
+            if case .raised(let m) = e { throw .raised(m) }
+            throw .failed("\(e)")
+        } catch {
+            throw .failed("\(error)")
+        }
+    }
+
+    /// HF's message shape: tool-call arguments as objects (templates iterate
+    /// them or pass them to tojson), not the JSON text OpenAI sends.
+    static func jinjaMessage(_ m: ChatMessage) -> JinjaValue {
+        var o = JinjaObject()
+        o["role"] = .string(m.role)
+        o["content"] = .string(m.content)
+        if !m.toolCalls.isEmpty {
+            o["tool_calls"] = .array(m.toolCalls.map { c in
+                let args = (try? JSON.parse(c.arguments)) ?? .string(c.arguments)
+                var f = JinjaObject()
+                f["name"] = .string(c.name)
+                f["arguments"] = JinjaValue(args)
+                var call = JinjaObject()
+                call["id"] = .string(c.id)
+                call["type"] = .string("function")
+                call["function"] = .object(f)
+                return .object(call)
+            })
+        }
+        if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
+        if let n = m.name { o["name"] = .string(n) }
+        return .object(o)
+    }
+
+    /// llama.cpp's own formatter (no Jinja): ChatML for models without a template.
+    static func builtin(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(ChatTemplateError) -> String {
+        let roles = messages.map { strdup($0.role == "developer" ? "system" : $0.role) }
+        let contents = messages.map { strdup($0.content) }
+        defer { (roles + contents).forEach { free($0) } }
+        var chat = zip(roles, contents).map { llama_chat_message(role: $0, content: $1) }
+        var size = messages.reduce(256) { $0 + $1.content.utf8.count * 2 + 64 }
+        while true {
+            var buf = [CChar](repeating: 0, count: size)
+            let n = llama_chat_apply_template("chatml", &chat, chat.count, addGenerationPrompt, &buf, Int32(size))
+            if n < 0 { throw .failed("llama_chat_apply_template failed") }
+            if Int(n) <= size {
+                return String(decoding: buf[..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            size = Int(n) + 1
+        }
+    }
+}
+
+extension JinjaValue {
+    /// Converts Pendra's JSON (order kept) into a template value.
+    public init(_ json: JSON) {
+        switch json {
+        case .null: self = .none
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(JinjaValue.init))
+        case .object(let o):
+            var j = JinjaObject()
+            for (k, v) in o { j[k] = JinjaValue(v) }
+            self = .object(j)
+        }
+    }
+}

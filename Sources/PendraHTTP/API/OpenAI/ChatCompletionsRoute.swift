@@ -1,0 +1,122 @@
+import Foundation
+import PendraEngine
+
+/// POST /v1/chat/completions (and /api/v1/...).
+struct ChatCompletionsRoute {
+    let app: PendraApp
+
+    func handle(_ ctx: RequestContext) async {
+        let req: OpenAIChatRequest
+        let started: GenerationRunner.Started
+        let runner = GenerationRunner(app: app, ctx: ctx)
+        do {
+            req = try OpenAIChatRequest.parse(try RequestBody.parse(ctx.request), resolve: app.resolveModel)
+            started = try await runner.start(req.chat)
+        } catch {
+            ctx.fail(error)
+            return
+        }
+        let format = OpenAIChatFormat(id: "chatcmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970),
+                                      model: req.chat.model)
+        if req.stream {
+            await stream(ctx, runner, started, req, format)
+        } else {
+            var text = ""
+            let outcome = await runner.run(started, model: req.chat.model) { text += $0 }
+            if outcome.timedOut {
+                ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
+                return
+            }
+            if case .error(let m) = outcome.result.reason {
+                ctx.fail(.workerError(m))
+                return
+            }
+            if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return }
+            ctx.sendJSON(format.completion(text: text, result: outcome.result).bytes)
+        }
+    }
+
+    private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,
+                        _ req: OpenAIChatRequest, _ format: OpenAIChatFormat) async {
+        guard ctx.startStream(headers: ServerSentEvents.headers) else {
+            s.engine.cancel(s.stream.id)
+            return
+        }
+        let w = ctx.writer
+        w.write(ServerSentEvents.data(format.chunk(delta: ["role": "assistant", "content": ""], finish: nil, usageNull: req.includeUsage)))
+        let outcome = await runner.run(s, model: req.chat.model) { text in
+            w.write(ServerSentEvents.data(format.chunk(delta: ["content": .string(text)], finish: nil, usageNull: req.includeUsage)))
+        }
+        if outcome.timedOut {
+            w.write(ServerSentEvents.data(APIError.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s").body(family: .openai, requestId: ctx.requestId)))
+        } else if case .error(let m) = outcome.result.reason {
+            w.write(ServerSentEvents.data(APIError.workerError(m).body(family: .openai, requestId: ctx.requestId)))
+        } else if case .cancelled = outcome.result.reason {
+            // The client left; nothing more to say.
+        } else {
+            w.write(ServerSentEvents.data(format.chunk(delta: [:], finish: OpenAIChatFormat.finishReason(outcome.result.reason), usageNull: req.includeUsage)))
+            if req.includeUsage {
+                w.write(ServerSentEvents.data(format.usageChunk(outcome.result.usage)))
+            }
+        }
+        w.write(ServerSentEvents.done)
+        w.finish()
+    }
+
+    static func randomID() -> String {
+        (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+}
+
+/// The JSON shapes the OpenAI SDK parses for chat completions.
+struct OpenAIChatFormat {
+    let id: String
+    let created: Int
+    let model: String
+
+    static func finishReason(_ r: FinishReason) -> String {
+        switch r {
+        case .endOfGeneration, .stopSequence, .cancelled, .error: "stop"
+        case .length: "length"
+        }
+    }
+
+    static func usage(_ u: Usage) -> JSON {
+        ["prompt_tokens": .int(u.promptTokens), "completion_tokens": .int(u.completionTokens),
+         "total_tokens": .int(u.promptTokens + u.completionTokens),
+         "prompt_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)]]
+    }
+
+    func completion(text: String, result: GenerationResult) -> JSON {
+        let message: JSON = ["role": "assistant", "content": .string(text), "refusal": nil]
+        let choice: JSON = ["index": 0, "message": message, "logprobs": nil,
+                            "finish_reason": .string(Self.finishReason(result.reason))]
+        return ["id": .string(id), "object": "chat.completion", "created": .int(created), "model": .string(model),
+                "system_fingerprint": nil, "choices": [choice], "usage": Self.usage(result.usage)]
+    }
+
+    /// One `chat.completion.chunk`; serialized directly (one per token).
+    func chunk(delta: JSONObject, finish: String?, usageNull: Bool) -> String {
+        var c = JSONObject()
+        c["index"] = 0
+        c["delta"] = .object(delta)
+        c["logprobs"] = .null
+        c["finish_reason"] = finish.map { .string($0) } ?? .null
+        var o = JSONObject()
+        o["id"] = .string(id)
+        o["object"] = "chat.completion.chunk"
+        o["created"] = .int(created)
+        o["model"] = .string(model)
+        o["system_fingerprint"] = .null
+        o["choices"] = [.object(c)]
+        if usageNull { o["usage"] = .null }
+        return JSON.object(o).serialized
+    }
+
+    /// The final chunk with empty choices and the usage (stream_options.include_usage).
+    func usageChunk(_ u: Usage) -> String {
+        JSON(["id": .string(id), "object": "chat.completion.chunk", "created": .int(created), "model": .string(model),
+              "system_fingerprint": nil, "choices": [], "usage": Self.usage(u)]).serialized
+    }
+}
+

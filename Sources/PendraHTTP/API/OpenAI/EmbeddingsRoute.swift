@@ -1,0 +1,100 @@
+import Foundation
+import PendraEngine
+
+/// POST /v1/embeddings (and /api/v1/...).
+struct EmbeddingsRoute {
+    let app: PendraApp
+
+    func handle(_ ctx: RequestContext) async {
+        do {
+            let body = try RequestBody.parse(ctx.request)
+            let model = app.resolveModel(try body.string("model", required: true)!)
+            let engine: EmbeddingEngine
+            do { engine = try await app.store.embedding(model) } catch { throw APIError.from(error) }
+            let inputs = try Self.inputs(body, engine: engine)
+            if let d = try body.int("dimensions", min: 1), d != engine.dimensions {
+                throw APIError.badRequest("This model gives \(engine.dimensions)-dimensional embeddings and cannot shorten them to \(d); omit 'dimensions' or pass \(engine.dimensions)", param: "dimensions")
+            }
+            let format = try body.string("encoding_format") ?? "float"
+            guard format == "float" || format == "base64" else {
+                throw body.invalid("encoding_format", "'\(format)' is not float or base64")
+            }
+            _ = try body.string("user")
+
+            let vectors = try await withTimeout(app.options.embeddingTimeout) {
+                try await engine.embed(inputs)
+            }
+            let tokens = inputs.reduce(0) { $0 + $1.count }
+            let data: [JSON] = vectors.enumerated().map { i, v in
+                ["object": "embedding", "index": .int(i),
+                 "embedding": format == "base64" ? .string(Self.base64(v)) : .array(v.map { .double(Double($0)) })]
+            }
+            app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
+            ctx.sendJSON(JSON(["object": "list", "data": .array(data), "model": .string(model),
+                               "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]]).bytes)
+        } catch let e as APIError {
+            ctx.fail(e)
+        } catch let e as EngineError {
+            ctx.fail(.from(e))
+        } catch {
+            ctx.fail(.internal("\(error)"))
+        }
+    }
+
+    /// A string, an array of strings, an array of token ids, or an array of those.
+    static func inputs(_ body: RequestBody, engine: EmbeddingEngine) throws(APIError) -> [[Token]] {
+        guard let v = body.raw("input") else { throw body.missing("input") }
+        func tokens(_ j: JSON, _ at: String) throws(APIError) -> [Token] {
+            if let s = j.string {
+                guard !s.isEmpty else { throw .badRequest("'\(at)' is an empty string", param: "input") }
+                return engine.tokenize(s)
+            }
+            guard let a = j.array, !a.isEmpty else { throw .badRequest("'\(at)' must be a non-empty string or token array", param: "input") }
+            var out: [Token] = []
+            for e in a {
+                guard let t = e.int, t >= 0, t < engine.model.vocabSize else {
+                    throw .badRequest("'\(at)' holds an invalid token id", param: "input")
+                }
+                out.append(Token(t))
+            }
+            return out
+        }
+        if v.string != nil { return [try tokens(v, "input")] }
+        guard let list = v.array else { throw body.wrongType("input", "a string or an array", v) }
+        guard !list.isEmpty else { throw .badRequest("'input' is empty", param: "input") }
+        // One token array, or a list of inputs.
+        if list.allSatisfy({ $0.int != nil }) { return [try tokens(v, "input")] }
+        var out: [[Token]] = []
+        for (i, e) in list.enumerated() { out.append(try tokens(e, "input[\(i)]")) }
+        guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
+        return out
+    }
+
+    /// Little-endian float32, base64 (what the OpenAI SDK decodes).
+    static func base64(_ v: [Float]) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(v.count * 4)
+        for f in v {
+            let b = f.bitPattern.littleEndian
+            bytes.append(UInt8(b & 0xFF)); bytes.append(UInt8((b >> 8) & 0xFF))
+            bytes.append(UInt8((b >> 16) & 0xFF)); bytes.append(UInt8(b >> 24))
+        }
+        return Data(bytes).base64EncodedString()
+    }
+}
+
+struct TimeoutError: Error {}
+
+/// Runs `body`, failing with a 504 when it takes longer than `seconds`.
+func withTimeout<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            throw APIError.timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches")
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        return first
+    }
+}

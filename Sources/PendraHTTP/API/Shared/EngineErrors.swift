@@ -1,0 +1,31 @@
+import PendraEngine
+
+/// How engine and model-store failures look on the wire (seeds/001: 400 for
+/// the caller's mistakes, 502 when the worker fails, 503 overloaded, 504 timeout).
+extension APIError {
+    static func from(_ e: EngineError) -> APIError {
+        switch e {
+        case .overloaded: .overloaded("Server overloaded: too many requests are waiting for this model; retry later", retryAfter: 1)
+        case .promptTooLong(let t, let l):
+            APIError(status: 400, message: "This model's context holds \(l) prompt tokens, but the prompt has \(t) tokens. Shorten the messages.",
+                     param: "messages", code: "context_length_exceeded")
+        case .emptyPrompt: .badRequest("The prompt is empty", param: "messages")
+        case .inputTooLong(let i, let t, let l):
+            APIError(status: 400, message: "Input \(i) has \(t) tokens, more than the model's limit of \(l)",
+                     param: "input", code: "context_length_exceeded")
+        case .invalidRequest(let m): .badRequest(m)
+        case .shuttingDown: .overloaded("The model is shutting down; retry later", retryAfter: 1)
+        case .backend(let m): .workerError(m)
+        }
+    }
+
+    static func from(_ e: ModelStoreError) -> APIError {
+        switch e {
+        case .unknownModel: APIError(status: 400, message: e.description, param: "model", code: "model_not_found")
+        case .wrongCapability: .badRequest(e.description, param: "model")
+        case .notLoaded: .overloaded(e.description, retryAfter: 1)
+        case .loadFailed: .workerError(e.description)
+        case .noMemory: .overloaded(e.description, retryAfter: 5)
+        }
+    }
+}

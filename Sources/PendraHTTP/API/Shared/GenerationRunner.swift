@@ -1,0 +1,94 @@
+import Foundation
+import PendraEngine
+
+/// Runs one chat generation for an API handler, whatever the dialect:
+/// resolves the engine, renders and submits, cancels when the client goes
+/// away or the generation idles past the timeout, feeds text to the
+/// dialect's formatter, and records metrics and usage.
+struct GenerationRunner {
+    let app: PendraApp
+    let ctx: RequestContext
+
+    struct Started {
+        let engine: ChatEngine
+        let prepared: PreparedChat
+        let stream: GenerationStream
+    }
+
+    /// Everything that can fail before the first byte: answered as an HTTP
+    /// status (clients retry a 503, not a 200 whose stream fails).
+    func start(_ request: ChatRequest) async throws(APIError) -> Started {
+        let engine: ChatEngine
+        do { engine = try await app.store.chat(request.model) } catch { throw .from(error) }
+        app.registerEngineMetrics(request.model)
+        do {
+            let (prepared, stream) = try engine.generate(request)
+            let id = stream.id
+            ctx.writer.onClose { engine.cancel(id) }
+            return Started(engine: engine, prepared: prepared, stream: stream)
+        } catch {
+            throw .from(error)
+        }
+    }
+
+    struct Outcome {
+        var result: GenerationResult
+        /// True when the generation produced nothing for the idle timeout.
+        var timedOut: Bool
+    }
+
+    /// Consumes the events, calling `onText` for each piece of text.
+    func run(_ s: Started, model: String, onText: (String) -> Void) async -> Outcome {
+        let watchdog = IdleWatchdog(timeout: app.options.chatTimeout) { s.engine.cancel(s.stream.id) }
+        defer { watchdog.stop() }
+        let itl = app.metrics.interTokenLatency(model: model)
+        var last: UInt64 = 0
+        var result = GenerationResult(reason: .cancelled, usage: Usage(promptTokens: s.prepared.tokens.count), timings: Timings())
+        for await event in s.stream {
+            watchdog.touch()
+            switch event {
+            case .text(let t):
+                let now = DispatchTime.now().uptimeNanoseconds
+                if last != 0 { itl.observe(Double(now - last) / 1e9) }
+                last = now
+                onText(t)
+            case .finished(let r):
+                result = r
+            }
+        }
+        if result.timings.timeToFirstToken > 0 {
+            app.metrics.timeToFirstToken(model: model).observe(result.timings.timeToFirstToken)
+        }
+        app.account(ctx, model: model, usage: result.usage)
+        return Outcome(result: result, timedOut: watchdog.fired)
+    }
+}
+
+/// Fires once if `touch` is not called for `timeout` seconds.
+final class IdleWatchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastTouch = DispatchTime.now().uptimeNanoseconds
+    private var _fired = false
+    private let timer: DispatchSourceTimer
+
+    init(timeout: Double, onExpiry: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: .global())
+        let interval = max(0.05, min(1, timeout / 4))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            let expired = self.lock.withLock { () -> Bool in
+                guard !self._fired else { return false }
+                let idle = Double(DispatchTime.now().uptimeNanoseconds - self.lastTouch) / 1e9
+                if idle > timeout { self._fired = true; return true }
+                return false
+            }
+            if expired { onExpiry() }
+        }
+        timer.resume()
+    }
+
+    func touch() { lock.withLock { lastTouch = DispatchTime.now().uptimeNanoseconds } }
+    var fired: Bool { lock.withLock { _fired } }
+    func stop() { timer.cancel() }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import PendraEngine
+
+/// Everything a request may need, built once at startup, and the routing
+/// table. The transport calls `handler` for every request.
+public final class PendraApp: Sendable {
+    public struct Options: Sendable {
+        public var logBodies = false
+        public var chatTimeout: Double
+        public var embeddingTimeout: Double
+        /// Model for ids the config lacks (e.g. Claude Code's `claude-*`).
+        public var defaultModel: String?
+
+        public init(chatTimeout: Double = 100, embeddingTimeout: Double = 60, defaultModel: String? = nil) {
+            self.chatTimeout = chatTimeout
+            self.embeddingTimeout = embeddingTimeout
+            self.defaultModel = defaultModel
+        }
+    }
+
+    public let store: ModelStore
+    public let keys: KeyStore
+    public let limiter: RateLimiter
+    public let metrics: Metrics
+    public let worker: WorkerIdentity
+    public let options: Options
+    private let started = Int(Date().timeIntervalSince1970)
+    private let router: Router
+    private let accessLog: AccessLog
+
+    public init(store: ModelStore, keys: KeyStore, limiter: RateLimiter, metrics: Metrics,
+                worker: WorkerIdentity, options: Options) {
+        self.store = store
+        self.keys = keys
+        self.limiter = limiter
+        self.metrics = metrics
+        self.worker = worker
+        self.options = options
+        self.accessLog = AccessLog(logBodies: options.logBodies)
+        var r = Router()
+        Self.routes(into: &r, app: appRef)
+        self.router = r
+        appRef.set(self)
+        for id in store.loadedIDs { registerEngineMetrics(id) }
+    }
+
+    /// Routes are registered before `self` exists; handlers reach the app
+    /// through this box, set at the end of init.
+    private let appRef = Unowned()
+
+    final class Unowned: @unchecked Sendable {
+        private(set) weak var app: PendraApp?
+        func set(_ a: PendraApp) { app = a }
+    }
+
+    private static func routes(into r: inout Router, app box: Unowned) {
+        func h(_ body: @escaping @Sendable (PendraApp, RequestContext) async -> Void) -> RouteHandler {
+            { ctx in if let app = box.app { await body(app, ctx) } }
+        }
+        r.add("GET", "/health", family: .pendra, auth: .public, handler: h { await HealthRoute(app: $0).handle($1) })
+        r.add("GET", "/metrics", family: .pendra, auth: .member, handler: h { await MetricsRoute(app: $0).handle($1) })
+        r.add("GET", "/api/v1/catalogue", family: .pendra, auth: .public, handler: h { await CatalogueRoute(app: $0).handle($1) })
+        r.add("POST", "/api/v1/models/{id}/load", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).load($1) })
+        r.add("POST", "/api/v1/models/{id}/unload", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).unload($1) })
+        for prefix in ["/v1", "/api/v1"] {
+            r.add("GET", prefix + "/models", family: .openai, auth: .member, handler: h { await ModelsRoute(app: $0).handle($1) })
+            r.add("POST", prefix + "/chat/completions", family: .openai, auth: .member, rateLimited: true,
+                  handler: h { await ChatCompletionsRoute(app: $0).handle($1) })
+            r.add("POST", prefix + "/embeddings", family: .openai, auth: .member, rateLimited: true,
+                  handler: h { await EmbeddingsRoute(app: $0).handle($1) })
+            r.add("POST", prefix + "/completions", family: .openai, auth: .member,
+                  handler: h { await CompletionsRoute().handle($1) })
+        }
+    }
+
+    /// The transport's entry point.
+    public var handler: HTTPHandler {
+        { [self] request, writer in await self.handle(request, writer) }
+    }
+
+    private static let inferencePaths: Set<String> = [
+        "/v1/chat/completions", "/api/v1/chat/completions", "/v1/embeddings", "/api/v1/embeddings",
+        "/v1/messages", "/api/v1/messages", "/v1/completions", "/api/v1/completions",
+    ]
+
+    func handle(_ request: HTTPRequest, _ writer: any HTTPResponseWriter) async {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let path = RoutePattern.normalize(request.path)
+        let observed = ObservedWriter(writer, workerHeaders: Self.inferencePaths.contains(path) ? worker.headers : [:])
+        let ctx = await router.handle(request, writer: observed, keys: keys, limiter: limiter)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let route = ctx?.route ?? "unmatched"
+        metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
+        metrics.requestDuration(route: route).observe(seconds)
+        var entry = AccessLogEntry(method: request.method, path: request.path, status: observed.status,
+                                   durationMs: seconds * 1000, requestId: ctx?.requestId ?? "-")
+        if let usage = ctx.flatMap({ usageNotes.take($0.requestId) }) {
+            entry.model = usage.model
+            entry.promptTokens = usage.prompt
+            entry.completionTokens = usage.completion
+        }
+        if options.logBodies { entry.requestBody = request.body }
+        accessLog.record(entry)
+    }
+
+    /// Per-request usage handed from inference routes to the access log.
+    let usageNotes = UsageNotes()
+
+    final class UsageNotes: @unchecked Sendable {
+        struct Note { var model: String; var prompt: Int; var completion: Int }
+        private let lock = NSLock()
+        private var notes: [String: Note] = [:]
+        func put(_ id: String, _ n: Note) { lock.withLock { notes[id] = n } }
+        func take(_ id: String) -> Note? { lock.withLock { notes.removeValue(forKey: id) } }
+    }
+
+    /// Records tokens for metrics, rate limits and the access log.
+    func account(_ ctx: RequestContext, model: String, usage: Usage) {
+        metrics.promptTokens(model: model).inc(by: Double(usage.promptTokens))
+        metrics.promptTokensReused(model: model).inc(by: Double(usage.reusedPromptTokens))
+        metrics.completionTokens(model: model).inc(by: Double(usage.completionTokens))
+        limiter.charge(org: ctx.organisation, tokens: usage.promptTokens + usage.completionTokens)
+        usageNotes.put(ctx.requestId, .init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
+    }
+
+    /// Live engine numbers as gauges, read at scrape time.
+    func registerEngineMetrics(_ id: String) {
+        let store = self.store
+        let snap: @Sendable () -> EngineSnapshot? = {
+            if case .chat(let e)? = store.engineIfLoaded(id) { return e.snapshot }
+            return nil
+        }
+        let labels = ["model": id]
+        metrics.registerGaugeCallback(Metrics.GaugeName.activeSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.activeSequences), labels: labels) { Double(snap()?.running ?? 0) }
+        metrics.registerGaugeCallback(Metrics.GaugeName.queuedSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.queuedSequences), labels: labels) { Double(snap()?.waiting ?? 0) }
+        metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsUsed, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsUsed), labels: labels) { Double(snap()?.kvCellsUsed ?? 0) }
+        metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsTotal, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsTotal), labels: labels) { Double(snap()?.kvCellsTotal ?? 0) }
+    }
+
+    // MARK: Model facts for the lists
+
+    func displayName(_ m: ModelEntry) -> String {
+        m.displayName ?? store.info[m.id]?.name ?? m.id
+    }
+
+    func contextLength(_ m: ModelEntry) -> Int {
+        if case .chat(let e)? = store.engineIfLoaded(m.id) { return e.contextSize }
+        return m.contextSize ?? store.info[m.id]?.contextLength ?? 0
+    }
+
+    func createdTime(_ id: String) -> Int {
+        guard let path = store.config.model(id)?.path,
+              let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+              let date = attrs[.modificationDate] as? Date else { return started }
+        return Int(date.timeIntervalSince1970)
+    }
+
+    /// Resolves the model a client asked for: a configured id, else the
+    /// configured default for `claude-*` ids (Claude Code's agents ask for
+    /// those whatever the user set).
+    func resolveModel(_ requested: String) -> String {
+        if store.config.model(requested) != nil { return requested }
+        if requested.hasPrefix("claude-"), let d = options.defaultModel { return d }
+        return requested
+    }
+}

@@ -1,0 +1,25 @@
+/// Which dialect a route speaks. It decides the error envelope: one vocabulary
+/// of errors (`APIError`), three ways of writing it down.
+public enum APIFamily: String, Sendable, CaseIterable {
+    /// Pendra's own routes: `{"detail": "..."}`.
+    case pendra
+    /// OpenAI-compatible routes: `{"error": {"message", "type", "param", "code"}}`.
+    case openai
+    /// Anthropic Messages routes: `{"type": "error", "error": {"type", "message"}, "request_id"}`.
+    case anthropic
+
+    /// The family of a path that matched no route (for 404/405 envelopes):
+    /// `/v1/messages` and below are Anthropic; the rest of `/v1/` and
+    /// `/api/v1/{chat,embeddings,completions,models}` are OpenAI; everything
+    /// else is Pendra's own. A trailing slash is ignored.
+    public static func forPath(_ path: String) -> APIFamily {
+        let p = RoutePattern.normalize(path)
+        if p == "/v1/messages" || p.hasPrefix("/v1/messages/") { return .anthropic }
+        if p == "/v1" || p.hasPrefix("/v1/") { return .openai }
+        for area in ["chat", "embeddings", "completions", "models"] {
+            let base = "/api/v1/" + area
+            if p == base || p.hasPrefix(base + "/") { return .openai }
+        }
+        return .pendra
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PendraEngine
+import PendraHTTP
+
+/// Exits with one line on stderr: a config or startup problem is the user's
+/// to fix, so no crash trace.
+func die(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("pendra: \(message)\n".utf8))
+    exit(code)
+}
+
+let args = CommandLine.arguments.dropFirst()
+
+switch args.first {
+case nil, "--help", "-h", "help":
+    print(ServeOptions.help)
+    exit(args.first == nil ? 2 : 0)
+case "--version", "version":
+    print("pendra 0.1.0 (llama.cpp from llama-cpp-python 0.3.36)")
+    exit(0)
+case "inspect":
+    guard let path = args.dropFirst().first else { die("inspect needs a GGUF file", code: 2) }
+    do {
+        let f = try GGUFFile.read(path: path)
+        print("""
+        file            \(path)
+        architecture    \(f.architecture ?? "?")
+        name            \(f.name ?? "?")
+        parameters      \(f.parameterSizeLabel) (\(f.parameterCount))
+        quantization    \(f.quantizationName)
+        context length  \(f.contextLength.map(String.init) ?? "?")
+        embedding       \(f.embeddingLength.map(String.init) ?? "?")
+        blocks          \(f.blockCount.map(String.init) ?? "?")
+        tokenizer       \(f.tokenizerModel ?? "?")
+        chat template   \(f.chatTemplate == nil ? "none" : "yes")
+        tensors         \(f.tensors.count)
+        size            \(f.fileSize) bytes
+        """)
+        exit(0)
+    } catch {
+        die("\(error)")
+    }
+case "serve":
+    break
+default:
+    die("unknown command '\(args.first!)' (see pendra --help)", code: 2)
+}
+
+let options: ServeOptions
+do { options = try ServeOptions.parse(args.dropFirst()) } catch { die(error.message, code: 2) }
+
+let config: ServerConfig
+do { config = try ServerConfig.load(path: options.config) } catch { die(error.description, code: 2) }
+
+Log.level = Log.Level(parsing: options.logLevel.description) ?? .info
+LlamaBackend.initialize(logLevel: options.llamaLogLevel) { level, message in
+    Log.write(level: Log.Level(parsing: level.description) ?? .info, message: "llama.cpp: \(message)")
+}
+
+let keys: KeyStore
+do {
+    let fromConfig = config.apiKeys.map {
+        APIKey(key: $0.key, role: $0.role == "owner" ? .owner : .member, organisation: $0.organisation, name: $0.name)
+    }
+    keys = try KeyStore.load(config: fromConfig, environment: ProcessInfo.processInfo.environment)
+} catch {
+    die("\(error)", code: 2)
+}
+if keys.isOpen && !options.isLoopback && !options.allowRemote {
+    die("refusing to serve \(options.host) without API keys: configure server.api_keys or PENDRA_API_KEYS, or pass --allow-remote", code: 2)
+}
+
+for m in config.models where !FileManager.default.fileExists(atPath: m.path) {
+    die("config \(config.source): model \(m.id): file not found: \(m.path)", code: 2)
+}
+
+let store = ModelStore(config: config)
+do {
+    Log.info("loading \(config.models.filter(\.preload).count) model(s) from \(config.source)")
+    try store.preload()
+} catch {
+    die(error.description)
+}
+
+var appOptions = PendraApp.Options(chatTimeout: config.chatTimeoutSeconds, embeddingTimeout: config.embeddingTimeoutSeconds,
+                                   defaultModel: config.defaultModel)
+appOptions.logBodies = options.logBodies
+let app = PendraApp(
+    store: store, keys: keys,
+    limiter: RateLimiter(limits: RateLimits(requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute)),
+    metrics: Metrics(), worker: WorkerIdentity.load(name: options.workerName ?? config.workerName), options: appOptions)
+
+var serverConfig = HTTPServerConfig()
+serverConfig.host = options.host
+serverConfig.port = options.port
+let server = HTTPServer(config: serverConfig, handler: app.handler)
+do { try server.start() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
+
+Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host):\(server.boundPort)")
+// Unbuffered, so scripts reading a pipe see it at once.
+FileHandle.standardOutput.write(Data("pendra listening on http://\(options.host):\(server.boundPort)\n".utf8))
+
+HTTPServer.waitForTerminationSignal()
+Log.info("shutting down: finishing in-flight requests (up to 10 s)")
+server.shutdown(gracePeriod: 10)
+store.shutdown()
+exit(0)
