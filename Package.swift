@@ -21,7 +21,9 @@ let package = Package(
         // HTTP/1.1 server and the OpenAI / Anthropic / Pendra API dialects.
         .target(name: "PendraHTTP", dependencies: ["PendraEngine"], path: "Sources/PendraHTTP"),
         .executableTarget(name: "pendra", dependencies: ["PendraHTTP", "PendraEngine"], path: "Sources/pendra"),
-        .testTarget(name: "PendraJinjaTests", dependencies: ["PendraJinja"], path: "Tests/PendraJinjaTests"),
+        // Fixtures are read through #filePath (jinja2's outputs, made by scripts/jinja_reference.py).
+        .testTarget(name: "PendraJinjaTests", dependencies: ["PendraJinja"], path: "Tests/PendraJinjaTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests"),
         .testTarget(name: "PendraHTTPTests", dependencies: ["PendraHTTP"], path: "Tests/PendraHTTPTests"),
     ]

@@ -6,17 +6,12 @@ final class Interpreter {
     /// How a statement list ended: normally, or through `{% break %}` / `{% continue %}`.
     enum Flow { case normal, breakLoop, continueLoop }
 
-    static let maxCallDepth = 200
+    static let maxCallDepth = 100
     static let maxIterations = 1_000_000
 
     var output = ""
     var callDepth = 0
     var iterations = 0
-    let now: Date
-
-    init(now: Date) {
-        self.now = now
-    }
 
     func render(_ nodes: [Node], in frame: Frame) throws -> Flow {
         for node in nodes {

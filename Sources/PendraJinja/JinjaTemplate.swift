@@ -19,7 +19,7 @@ public struct JinjaTemplate: Sendable {
     /// Renders with `now` (interpreted in UTC) behind `strftime_now` when given,
     /// which keeps outputs reproducible in tests.
     public func render(_ context: [String: JinjaValue], now: Date?) throws -> String {
-        let interpreter = Interpreter(now: now ?? Date())
+        let interpreter = Interpreter()
         var variables = Globals.make(now: now ?? Date(), utc: now != nil)
         for (key, value) in context { variables[key] = value }
         let globals = Frame(variables)

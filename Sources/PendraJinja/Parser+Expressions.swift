@@ -49,27 +49,36 @@ extension Parser {
     }
 
     private mutating func parseNot() throws -> Expr {
+        try enter()
+        defer { depth -= 1 }
         if isName("not") { next(); return .not(try parseNot()) }
         return try parseCompare()
     }
 
+    /// Python chains comparisons: `a < b < c` means `a < b and b < c`.
     private mutating func parseCompare() throws -> Expr {
-        var expr = try parseBinary(level: 0)
+        var left = try parseBinary(level: 0)
+        var chain: Expr?
         while true {
             let startLine = line
+            let op: String
             if case .op(let o) = current.kind, ["==", "!=", "<", "<=", ">", ">="].contains(o) {
                 next()
-                expr = .binary(o, expr, try parseBinary(level: 0), line: startLine)
+                op = o
             } else if isName("in") {
                 next()
-                expr = .binary("in", expr, try parseBinary(level: 0), line: startLine)
+                op = "in"
             } else if isName("not"), index + 1 < tokens.count, tokens[index + 1].kind == .name("in") {
                 next()
                 next()
-                expr = .binary("not in", expr, try parseBinary(level: 0), line: startLine)
+                op = "not in"
             } else {
-                return expr
+                return chain ?? left
             }
+            let right = try parseBinary(level: 0)
+            let comparison = Expr.binary(op, left, right, line: startLine)
+            chain = chain.map { .and($0, comparison) } ?? comparison
+            left = right
         }
     }
 
@@ -88,6 +97,8 @@ extension Parser {
 
     private mutating func parseUnary(withFilter: Bool) throws -> Expr {
         let startLine = line
+        try enter()
+        defer { depth -= 1 }
         var expr: Expr
         if isOp("-") || isOp("+") {
             let op = isOp("-") ? "-" : "+"

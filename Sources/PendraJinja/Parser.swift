@@ -3,6 +3,17 @@
 struct Parser {
     var tokens: [Token]
     var index = 0
+    /// Nesting of statements and expressions; bounded so hostile input cannot
+    /// overflow the stack of the (recursive-descent) parser or interpreter.
+    var depth = 0
+    static let maxDepth = 100
+
+    mutating func enter() throws {
+        depth += 1
+        guard depth <= Parser.maxDepth else {
+            throw JinjaError.syntax("template nests deeper than \(Parser.maxDepth) levels", line: line)
+        }
+    }
 
     static func parse(_ tokens: [Token]) throws -> [Node] {
         var parser = Parser(tokens: tokens)
@@ -47,6 +58,8 @@ struct Parser {
 
     private mutating func parseStatement(_ keyword: String) throws -> Node {
         let startLine = line
+        try enter()
+        defer { depth -= 1 }
         switch keyword {
         case "if": return try parseIf()
         case "for": return try parseFor()
