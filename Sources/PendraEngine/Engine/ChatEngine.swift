@@ -64,6 +64,14 @@ public final class ChatEngine: @unchecked Sendable {
         guard request.prompt.count <= maxPromptTokens else {
             throw .promptTooLong(tokens: request.prompt.count, limit: maxPromptTokens)
         }
+        if request.maxTokens == 0 {
+            // Nothing to generate (Anthropic allows max_tokens 0): answer without a step.
+            let (stream, c) = AsyncStream<GenerationEvent>.makeStream()
+            c.yield(.finished(GenerationResult(reason: .length, usage: Usage(promptTokens: request.prompt.count),
+                                               timings: Timings())))
+            c.finish()
+            return GenerationStream(id: 0, promptTokens: request.prompt.count, events: stream)
+        }
         // Built here, off the engine thread: an invalid grammar is the
         // caller's error, answered before anything is queued.
         let sampler = try SamplerChain(request.sampling, model: model)

@@ -63,6 +63,10 @@ public final class PendraApp: Sendable {
         r.add("POST", "/api/v1/models/{id}/load", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).load($1) })
         r.add("POST", "/api/v1/models/{id}/unload", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).unload($1) })
         for prefix in ["/v1", "/api/v1"] {
+            r.add("POST", prefix + "/messages", family: .anthropic, auth: .member, rateLimited: true,
+                  handler: h { await MessagesRoute(app: $0).handle($1) })
+            r.add("POST", prefix + "/messages/count_tokens", family: .anthropic, auth: .member,
+                  handler: h { await CountTokensRoute(app: $0).handle($1) })
             r.add("GET", prefix + "/models", family: .openai, auth: .member, handler: h { await ModelsRoute(app: $0).handle($1) })
             r.add("POST", prefix + "/chat/completions", family: .openai, auth: .member, rateLimited: true,
                   handler: h { await ChatCompletionsRoute(app: $0).handle($1) })

@@ -19,6 +19,12 @@ extension APIError {
         }
     }
 
+    /// Anthropic answers an unknown model with 404 not_found_error; OpenAI with 400 model_not_found.
+    static func from(_ e: ModelStoreError, family: APIFamily) -> APIError {
+        if family == .anthropic, case .unknownModel = e { return .notFound(e.description) }
+        return from(e)
+    }
+
     static func from(_ e: ModelStoreError) -> APIError {
         switch e {
         case .unknownModel: APIError(status: 400, message: e.description, param: "model", code: "model_not_found")

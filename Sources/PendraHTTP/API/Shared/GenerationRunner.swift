@@ -19,7 +19,7 @@ struct GenerationRunner {
     /// status (clients retry a 503, not a 200 whose stream fails).
     func start(_ request: ChatRequest) async throws(APIError) -> Started {
         let engine: ChatEngine
-        do { engine = try await app.store.chat(request.model) } catch { throw .from(error) }
+        do { engine = try await app.store.chat(request.model) } catch { throw .from(error, family: ctx.family) }
         app.registerEngineMetrics(request.model)
         do {
             let (prepared, stream) = try engine.generate(request)

@@ -1,0 +1,128 @@
+import Foundation
+import PendraEngine
+
+/// POST /v1/messages (and /api/v1/messages): the Anthropic envelope over the
+/// same engine call as chat completions.
+struct MessagesRoute {
+    let app: PendraApp
+
+    func handle(_ ctx: RequestContext) async {
+        let req: AnthropicRequest
+        let started: GenerationRunner.Started
+        let runner = GenerationRunner(app: app, ctx: ctx)
+        do {
+            req = try AnthropicRequest.parse(try RequestBody.parse(ctx.request), resolve: app.resolveModel)
+            started = try await runner.start(req.chat)
+        } catch {
+            ctx.fail(error)
+            return
+        }
+        let format = AnthropicFormat(id: "msg_" + ChatCompletionsRoute.randomID(), model: req.requestedModel)
+        if req.stream {
+            await stream(ctx, runner, started, req, format)
+            return
+        }
+        var text = ""
+        let outcome = await runner.run(started, model: req.chat.model) { text += $0 }
+        if outcome.timedOut {
+            return ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
+        }
+        if case .error(let m) = outcome.result.reason { return ctx.fail(.workerError(m)) }
+        if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return }
+        ctx.sendJSON(format.message(text: text, result: outcome.result).bytes)
+    }
+
+    private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,
+                        _ req: AnthropicRequest, _ format: AnthropicFormat) async {
+        guard ctx.startStream(headers: ServerSentEvents.headers) else { return s.engine.cancel(s.stream.id) }
+        let w = ctx.writer
+        let prompt = s.prepared.tokens.count
+        w.write(ServerSentEvents.event("message_start", format.start(promptTokens: prompt).serialized))
+        w.write(ServerSentEvents.event("content_block_start", JSON([
+            "type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]).serialized))
+        w.write(ServerSentEvents.event("ping", #"{"type":"ping"}"#))
+        let outcome = await runner.run(s, model: req.chat.model) { text in
+            w.write(ServerSentEvents.event("content_block_delta", JSON([
+                "type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": .string(text)]]).serialized))
+        }
+        if outcome.timedOut || outcome.result.reason.isError {
+            let error: APIError = outcome.timedOut ? .timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s")
+                : .workerError(outcome.result.reason.errorMessage ?? "generation failed")
+            w.write(ServerSentEvents.event("error", error.body(family: .anthropic, requestId: ctx.requestId)))
+        } else if case .cancelled = outcome.result.reason {
+            // The client left.
+        } else {
+            w.write(ServerSentEvents.event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
+            let (reason, sequence) = AnthropicFormat.stopReason(outcome.result.reason)
+            w.write(ServerSentEvents.event("message_delta", JSON([
+                "type": "message_delta",
+                "delta": ["stop_reason": .string(reason), "stop_sequence": sequence.map { .string($0) } ?? .null],
+                "usage": AnthropicFormat.usage(outcome.result.usage)]).serialized))
+            w.write(ServerSentEvents.event("message_stop", #"{"type":"message_stop"}"#))
+        }
+        w.finish()
+    }
+}
+
+/// POST /v1/messages/count_tokens: the same rendering as a real request.
+struct CountTokensRoute {
+    let app: PendraApp
+
+    func handle(_ ctx: RequestContext) async {
+        do {
+            let req = try AnthropicRequest.parse(try RequestBody.parse(ctx.request), resolve: app.resolveModel, countOnly: true)
+            let engine: ChatEngine
+            do { engine = try await app.store.chat(req.chat.model) } catch { throw APIError.from(error, family: .anthropic) }
+            let prepared: PreparedChat
+            do { prepared = try engine.prepare(req.chat) } catch { throw APIError.from(error) }
+            ctx.sendJSON(JSON(["input_tokens": .int(prepared.tokens.count)]).bytes)
+        } catch let e as APIError {
+            ctx.fail(e)
+        } catch {
+            ctx.fail(.internal("\(error)"))
+        }
+    }
+}
+
+/// The JSON shapes the Anthropic SDK parses.
+struct AnthropicFormat {
+    let id: String
+    let model: String
+
+    static func stopReason(_ r: FinishReason) -> (String, String?) {
+        switch r {
+        case .endOfGeneration, .cancelled, .error: ("end_turn", nil)
+        case .length: ("max_tokens", nil)
+        case .stopSequence(let s): ("stop_sequence", s)
+        }
+    }
+
+    /// Anthropic's accounting: input_tokens excludes what was read from cache.
+    static func usage(_ u: Usage, includeOutputOnly: Bool = false) -> JSON {
+        ["input_tokens": .int(u.promptTokens - u.reusedPromptTokens), "output_tokens": .int(u.completionTokens),
+         "cache_read_input_tokens": .int(u.reusedPromptTokens), "cache_creation_input_tokens": 0]
+    }
+
+    func message(text: String, result: GenerationResult) -> JSON {
+        let (reason, sequence) = Self.stopReason(result.reason)
+        let content: [JSON] = text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
+        return ["id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
+                "content": .array(content), "stop_reason": .string(reason),
+                "stop_sequence": sequence.map { .string($0) } ?? .null, "usage": Self.usage(result.usage)]
+    }
+
+    /// message_start: reused tokens are not known until admission, so the
+    /// start event counts the whole prompt as input; message_delta corrects it.
+    func start(promptTokens: Int) -> JSON {
+        ["type": "message_start",
+         "message": ["id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
+                     "content": [], "stop_reason": .null, "stop_sequence": .null,
+                     "usage": ["input_tokens": .int(promptTokens), "output_tokens": 0,
+                               "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0]]]
+    }
+}
+
+extension FinishReason {
+    var isError: Bool { if case .error = self { return true }; return false }
+    var errorMessage: String? { if case .error(let m) = self { return m }; return nil }
+}
