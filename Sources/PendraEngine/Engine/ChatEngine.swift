@@ -24,6 +24,7 @@ public final class ChatEngine: @unchecked Sendable {
     private let nextID = Atomic<UInt64>(1)
     private let published = Mutex(EngineSnapshot())
     private let done = DispatchSemaphore(value: 0)
+    private let stepObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
     // Engine thread only.
     private let context: LlamaContext
@@ -88,6 +89,12 @@ public final class ChatEngine: @unchecked Sendable {
             if case .cancelled = reason { self?.cancel(id) }
         }
         return GenerationStream(id: id, promptTokens: request.prompt.count, events: stream)
+    }
+
+    /// Called on the engine thread with each step's batch size (tokens), for
+    /// metrics. It must be quick and never block: it runs between decodes.
+    public func observeSteps(_ observer: @escaping @Sendable (Int) -> Void) {
+        stepObserver.withLock { $0 = observer }
     }
 
     /// Cancels a generation; it ends with `.cancelled` at the next step and its slot is freed.
@@ -235,7 +242,10 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     private func publish(batchTokens: Int) {
-        if batchTokens > 0 { steps += 1 }
+        if batchTokens > 0 {
+            steps += 1
+            stepObserver.withLock { $0 }?(batchTokens)
+        }
         let s = EngineSnapshot(running: scheduler.running.count, waiting: scheduler.waiting.count,
                                kvCellsUsed: scheduler.kv.usedCells, kvCellsTotal: scheduler.kv.totalCells,
                                lastBatchTokens: batchTokens, steps: steps)

@@ -55,6 +55,16 @@ public final class ModelStore: @unchecked Sendable {
     /// Loads run here, one at a time, never on Swift's cooperative pool.
     private let loadQueue = DispatchQueue(label: "pendra.model-load")
     private var reaper: DispatchSourceTimer?
+    private var loadHooks: [String: @Sendable (Engine) -> Void] = [:]
+
+    /// Runs `hook` with the model's engine now if loaded, and after every later load.
+    public func onLoad(_ id: String, _ hook: @escaping @Sendable (Engine) -> Void) {
+        let engine = lock.withLock { () -> Engine? in
+            loadHooks[id] = hook
+            return loaded[id]?.engine
+        }
+        if let engine { hook(engine) }
+    }
 
     public init(config: ServerConfig) {
         self.config = config
@@ -156,7 +166,11 @@ public final class ModelStore: @unchecked Sendable {
         } catch {
             throw .loadFailed(id: m.id, reason: "\(error)")
         }
-        lock.withLock { loaded[m.id] = Loaded(engine: engine, bytes: bytes, lastUsed: Date()) }
+        let hook = lock.withLock { () -> (@Sendable (Engine) -> Void)? in
+            loaded[m.id] = Loaded(engine: engine, bytes: bytes, lastUsed: Date())
+            return loadHooks[m.id]
+        }
+        hook?(engine)
         return engine
     }
 

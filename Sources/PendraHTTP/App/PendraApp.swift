@@ -41,7 +41,8 @@ public final class PendraApp: Sendable {
         Self.routes(into: &r, app: appRef)
         self.router = r
         appRef.set(self)
-        for id in store.loadedIDs { registerEngineMetrics(id) }
+        // Once per configured model: the callbacks read zero while it is unloaded.
+        for id in store.ids { registerEngineMetrics(id) }
     }
 
     /// Routes are registered before `self` exists; handlers reach the app
@@ -128,8 +129,12 @@ public final class PendraApp: Sendable {
     }
 
     /// Live engine numbers as gauges, read at scrape time.
-    func registerEngineMetrics(_ id: String) {
+    private func registerEngineMetrics(_ id: String) {
         let store = self.store
+        let batches = metrics.batchSizeTokens(model: id)
+        store.onLoad(id) { engine in
+            if case .chat(let e) = engine { e.observeSteps { batches.observe(Double($0)) } }
+        }
         let snap: @Sendable () -> EngineSnapshot? = {
             if case .chat(let e)? = store.engineIfLoaded(id) { return e.snapshot }
             return nil

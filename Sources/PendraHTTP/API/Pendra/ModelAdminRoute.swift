@@ -8,7 +8,6 @@ struct ModelAdminRoute {
         let id = ctx.params["id"] ?? ""
         do {
             try await app.store.load(id)
-            app.registerEngineMetrics(id)
             ctx.sendJSON(JSON(["id": .string(id), "loaded": true]).bytes)
         } catch {
             ctx.fail(Self.error(error))

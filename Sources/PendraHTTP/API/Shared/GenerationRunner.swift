@@ -20,7 +20,6 @@ struct GenerationRunner {
     func start(_ request: ChatRequest) async throws(APIError) -> Started {
         let engine: ChatEngine
         do { engine = try await app.store.chat(request.model) } catch { throw .from(error, family: ctx.family) }
-        app.registerEngineMetrics(request.model)
         do {
             let (prepared, stream) = try engine.generate(request)
             let id = stream.id
