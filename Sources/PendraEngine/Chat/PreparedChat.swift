@@ -3,6 +3,9 @@ public struct PreparedChat: Sendable {
     public var prompt: String
     public var tokens: [Token]
     public var generation: GenerationRequest
+    /// How the model writes tool calls, when tools were offered; nil otherwise.
+    public var toolFormat: ToolCallFormat?
+    public var tools: [ChatTool]
 }
 
 extension ChatEngine {
@@ -18,11 +21,21 @@ extension ChatEngine {
             throw .invalidRequest(error.description)
         }
         let tokens = tokenizePrompt(text)
+        var toolFormat: ToolCallFormat?
+        if !tools.isEmpty {
+            // A template without a known tool-call syntax still gets parseable
+            // calls: Hermes-style tags are the most widely understood.
+            let detected = ToolCallFormat.detect(chatTemplate: template.source)
+            toolFormat = detected == .none ? .hermes : detected
+        }
         var sampling = request.sampling
-        if sampling.grammar == nil { sampling.grammar = try Self.grammar(for: request.responseFormat) }
+        if sampling.grammar == nil {
+            sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
+                                                responseFormat: request.responseFormat)
+        }
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens,
                                     stop: request.stop, ignoreEOS: request.ignoreEOS)
-        return PreparedChat(prompt: text, tokens: tokens, generation: gen)
+        return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
     }
 
     /// Prepares and submits.
@@ -39,12 +52,26 @@ extension ChatEngine {
         return model.tokenize(text, addSpecial: model.addsBOS && !templateAddsBOS, parseSpecial: true)
     }
 
-    static func grammar(for format: ResponseFormat) throws(EngineError) -> String? {
-        switch format {
-        case .text: return nil
-        case .jsonObject: return JSONGrammar.anyObject
-        case .jsonSchema:
-            throw .invalidRequest("response_format json_schema is not supported by this server yet; use json_object")
+    /// The grammar that constrains this request's output: a forced tool call
+    /// (tool_choice required / named), else the response format's.
+    static func grammar(toolChoice: ToolChoice, tools: [ChatTool], format: ToolCallFormat?,
+                        responseFormat: ResponseFormat) throws(EngineError) -> String? {
+        do {
+            switch (toolChoice, format) {
+            case (.required, let f?):
+                return try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: f, forced: nil)
+            case (.named(let name), let f?):
+                return try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: f, forced: name)
+            default:
+                break
+            }
+            switch responseFormat {
+            case .text: return nil
+            case .jsonObject: return JSONGrammar.anyObject
+            case .jsonSchema(let schema): return try JSONSchemaGrammar.gbnf(for: schema)
+            }
+        } catch {
+            throw .invalidRequest("invalid JSON schema: \(error)")
         }
     }
 }

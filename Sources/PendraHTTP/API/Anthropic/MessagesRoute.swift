@@ -23,13 +23,15 @@ struct MessagesRoute {
             return
         }
         var text = ""
-        let outcome = await runner.run(started, model: req.chat.model) { text += $0 }
+        var output = ChatOutput(started.prepared)
+        let outcome = await runner.run(started, model: req.chat.model) { text += output.feed($0) }
+        text += output.finish()
         if outcome.timedOut {
             return ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
         }
         if case .error(let m) = outcome.result.reason { return ctx.fail(.workerError(m)) }
         if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return }
-        ctx.sendJSON(format.message(text: text, result: outcome.result).bytes)
+        ctx.sendJSON(format.message(text: text, calls: output.calls, result: outcome.result).bytes)
     }
 
     private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,
@@ -38,13 +40,25 @@ struct MessagesRoute {
         let w = ctx.writer
         let prompt = s.prepared.tokens.count
         w.write(ServerSentEvents.event("message_start", format.start(promptTokens: prompt).serialized))
-        w.write(ServerSentEvents.event("content_block_start", JSON([
-            "type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]).serialized))
         w.write(ServerSentEvents.event("ping", #"{"type":"ping"}"#))
-        let outcome = await runner.run(s, model: req.chat.model) { text in
+        var output = ChatOutput(s.prepared)
+        // Blocks are numbered in the order they open; the text block opens
+        // with the first text, so a reply that is only a tool call has none.
+        var textOpen = false
+        var nextIndex = 0
+        let content = { (text: String) in
+            guard !text.isEmpty else { return }
+            if !textOpen {
+                textOpen = true
+                nextIndex = 1
+                w.write(ServerSentEvents.event("content_block_start", JSON([
+                    "type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]).serialized))
+            }
             w.write(ServerSentEvents.event("content_block_delta", JSON([
                 "type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": .string(text)]]).serialized))
         }
+        let outcome = await runner.run(s, model: req.chat.model) { content(output.feed($0)) }
+        content(output.finish())
         if outcome.timedOut || outcome.result.reason.isError {
             let error: APIError = outcome.timedOut ? .timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s")
                 : .workerError(outcome.result.reason.errorMessage ?? "generation failed")
@@ -52,8 +66,29 @@ struct MessagesRoute {
         } else if case .cancelled = outcome.result.reason {
             // The client left.
         } else {
-            w.write(ServerSentEvents.event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
-            let (reason, sequence) = AnthropicFormat.stopReason(outcome.result.reason)
+            if textOpen || output.calls.isEmpty {
+                if !textOpen {  // an empty reply still has its (empty) text block
+                    w.write(ServerSentEvents.event("content_block_start", JSON([
+                        "type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]).serialized))
+                    nextIndex = 1
+                }
+                w.write(ServerSentEvents.event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
+            }
+            // Tool calls follow the text block, each a block of its own.
+            for call in output.calls {
+                let index = JSON.int(nextIndex)
+                nextIndex += 1
+                w.write(ServerSentEvents.event("content_block_start", JSON([
+                    "type": "content_block_start", "index": index,
+                    "content_block": ["type": "tool_use", "id": .string(AnthropicFormat.toolID(call.id)),
+                                      "name": .string(call.name), "input": [:]]]).serialized))
+                w.write(ServerSentEvents.event("content_block_delta", JSON([
+                    "type": "content_block_delta", "index": index,
+                    "delta": ["type": "input_json_delta", "partial_json": .string(call.arguments)]]).serialized))
+                w.write(ServerSentEvents.event("content_block_stop", JSON(["type": "content_block_stop", "index": index]).serialized))
+            }
+            var (reason, sequence) = AnthropicFormat.stopReason(outcome.result.reason)
+            if !output.calls.isEmpty { (reason, sequence) = ("tool_use", nil) }
             w.write(ServerSentEvents.event("message_delta", JSON([
                 "type": "message_delta",
                 "delta": ["stop_reason": .string(reason), "stop_sequence": sequence.map { .string($0) } ?? .null],
@@ -103,9 +138,19 @@ struct AnthropicFormat {
          "cache_read_input_tokens": .int(u.reusedPromptTokens), "cache_creation_input_tokens": 0]
     }
 
-    func message(text: String, result: GenerationResult) -> JSON {
-        let (reason, sequence) = Self.stopReason(result.reason)
-        let content: [JSON] = text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
+    /// Anthropic tool-use ids read `toolu_...`.
+    static func toolID(_ id: String) -> String {
+        id.hasPrefix("call_") ? "toolu_" + id.dropFirst(5) : id
+    }
+
+    func message(text: String, calls: [ChatToolCall], result: GenerationResult) -> JSON {
+        var (reason, sequence) = Self.stopReason(result.reason)
+        if !calls.isEmpty { (reason, sequence) = ("tool_use", nil) }
+        var content: [JSON] = text.isEmpty ? [] : [["type": "text", "text": .string(text)]]
+        for c in calls {
+            let input = (try? JSON.parse(c.arguments)) ?? .object(JSONObject())
+            content.append(["type": "tool_use", "id": .string(Self.toolID(c.id)), "name": .string(c.name), "input": input])
+        }
         return ["id": .string(id), "type": "message", "role": "assistant", "model": .string(model),
                 "content": .array(content), "stop_reason": .string(reason),
                 "stop_sequence": sequence.map { .string($0) } ?? .null, "usage": Self.usage(result.usage)]

@@ -22,7 +22,9 @@ struct ChatCompletionsRoute {
             await stream(ctx, runner, started, req, format)
         } else {
             var text = ""
-            let outcome = await runner.run(started, model: req.chat.model) { text += $0 }
+            var output = ChatOutput(started.prepared)
+            let outcome = await runner.run(started, model: req.chat.model) { text += output.feed($0) }
+            text += output.finish()
             if outcome.timedOut {
                 ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
                 return
@@ -32,7 +34,7 @@ struct ChatCompletionsRoute {
                 return
             }
             if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return }
-            ctx.sendJSON(format.completion(text: text, result: outcome.result).bytes)
+            ctx.sendJSON(format.completion(text: text, calls: output.calls, result: outcome.result).bytes)
         }
     }
 
@@ -44,9 +46,13 @@ struct ChatCompletionsRoute {
         }
         let w = ctx.writer
         w.write(ServerSentEvents.data(format.chunk(delta: ["role": "assistant", "content": ""], finish: nil, usageNull: req.includeUsage)))
-        let outcome = await runner.run(s, model: req.chat.model) { text in
+        var output = ChatOutput(s.prepared)
+        let content = { (text: String) in
+            guard !text.isEmpty else { return }
             w.write(ServerSentEvents.data(format.chunk(delta: ["content": .string(text)], finish: nil, usageNull: req.includeUsage)))
         }
+        let outcome = await runner.run(s, model: req.chat.model) { content(output.feed($0)) }
+        content(output.finish())
         if outcome.timedOut {
             w.write(ServerSentEvents.data(APIError.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s").body(family: .openai, requestId: ctx.requestId)))
         } else if case .error(let m) = outcome.result.reason {
@@ -54,7 +60,16 @@ struct ChatCompletionsRoute {
         } else if case .cancelled = outcome.result.reason {
             // The client left; nothing more to say.
         } else {
-            w.write(ServerSentEvents.data(format.chunk(delta: [:], finish: OpenAIChatFormat.finishReason(outcome.result.reason), usageNull: req.includeUsage)))
+            // Each call: a first delta with id, type and name, then its arguments.
+            for (i, call) in output.calls.enumerated() {
+                let head: JSON = ["index": .int(i), "id": .string(call.id), "type": "function",
+                                  "function": ["name": .string(call.name), "arguments": ""]]
+                w.write(ServerSentEvents.data(format.chunk(delta: ["tool_calls": [head]], finish: nil, usageNull: req.includeUsage)))
+                let args: JSON = ["index": .int(i), "function": ["arguments": .string(call.arguments)]]
+                w.write(ServerSentEvents.data(format.chunk(delta: ["tool_calls": [args]], finish: nil, usageNull: req.includeUsage)))
+            }
+            let finish = output.calls.isEmpty ? OpenAIChatFormat.finishReason(outcome.result.reason) : "tool_calls"
+            w.write(ServerSentEvents.data(format.chunk(delta: [:], finish: finish, usageNull: req.includeUsage)))
             if req.includeUsage {
                 w.write(ServerSentEvents.data(format.usageChunk(outcome.result.usage)))
             }
@@ -87,10 +102,16 @@ struct OpenAIChatFormat {
          "prompt_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)]]
     }
 
-    func completion(text: String, result: GenerationResult) -> JSON {
-        let message: JSON = ["role": "assistant", "content": .string(text), "refusal": nil]
-        let choice: JSON = ["index": 0, "message": message, "logprobs": nil,
-                            "finish_reason": .string(Self.finishReason(result.reason))]
+    func completion(text: String, calls: [ChatToolCall], result: GenerationResult) -> JSON {
+        var message: JSONObject = ["role": "assistant", "content": calls.isEmpty || !text.isEmpty ? .string(text) : .null,
+                                   "refusal": .null]
+        if !calls.isEmpty {
+            message["tool_calls"] = .array(calls.map {
+                ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]]
+            })
+        }
+        let finish = calls.isEmpty ? Self.finishReason(result.reason) : "tool_calls"
+        let choice: JSON = ["index": 0, "message": .object(message), "logprobs": nil, "finish_reason": .string(finish)]
         return ["id": .string(id), "object": "chat.completion", "created": .int(created), "model": .string(model),
                 "system_fingerprint": nil, "choices": [choice], "usage": Self.usage(result.usage)]
     }

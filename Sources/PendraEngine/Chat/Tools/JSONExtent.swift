@@ -1,0 +1,67 @@
+/// Finds where one JSON object or array written in model output ends.
+///
+/// Tool-call markers can appear inside argument strings (a call that writes
+/// a file containing `</tool_call>`), so the end of a call must be found by
+/// walking the JSON, not by searching for the closing tag. This only balances
+/// brackets outside strings; whether the text is valid JSON is decided later
+/// by `JSON.parse`.
+enum JSONExtent {
+    /// One past the closing bracket of the object or array that opens at
+    /// `start`, or nil when `bytes[start]` is not `{`/`[` or the value is cut
+    /// off before it closes (truncated output).
+    static func end(in bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") else {
+            return nil
+        }
+        var stack: [UInt8] = []
+        var inString = false
+        var escaped = false
+        var i = start
+        while i < bytes.count {
+            let b = bytes[i]
+            if inString {
+                if escaped { escaped = false }
+                else if b == UInt8(ascii: "\\") { escaped = true }
+                else if b == UInt8(ascii: "\"") { inString = false }
+            } else {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"): stack.append(UInt8(ascii: "}"))
+                case UInt8(ascii: "["): stack.append(UInt8(ascii: "]"))
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    // A mismatched closer means this is not JSON at all.
+                    guard stack.popLast() == b else { return nil }
+                    if stack.isEmpty { return i + 1 }
+                default: break
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The first index at or after `from` that is not JSON whitespace.
+    static func skipSpace(_ bytes: [UInt8], from: Int) -> Int {
+        var i = from
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// Whether `marker` occurs in `bytes` at `at`.
+    static func hasMarker(_ bytes: [UInt8], _ marker: [UInt8], at: Int) -> Bool {
+        guard at >= 0, at + marker.count <= bytes.count else { return false }
+        for k in 0..<marker.count where bytes[at + k] != marker[k] { return false }
+        return true
+    }
+
+    /// The first index at or after `from` where `marker` starts.
+    static func find(_ marker: [UInt8], in bytes: [UInt8], from: Int) -> Int? {
+        guard !marker.isEmpty, bytes.count >= marker.count, from <= bytes.count - marker.count else { return nil }
+        for i in from...(bytes.count - marker.count) where hasMarker(bytes, marker, at: i) { return i }
+        return nil
+    }
+
+    static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+    }
+}

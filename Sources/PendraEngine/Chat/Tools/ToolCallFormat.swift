@@ -1,0 +1,44 @@
+/// How a model writes tool calls in its output text. Decided once per model
+/// from its chat template, because the template is where the model was
+/// taught (or is told) the shape of a call.
+public enum ToolCallFormat: Sendable, Equatable {
+    /// Hermes / Qwen 2.5 / Qwen 3: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`.
+    case hermes
+    /// Llama 3.1–3.3: the whole reply is `{"name": ..., "parameters": {...}}`,
+    /// maybe after `<|python_tag|>`, several joined by `;`.
+    case llama3JSON
+    /// Mistral: `[TOOL_CALLS][{"name": ..., "arguments": {...}}]`, or the
+    /// newer `[TOOL_CALLS]name[ARGS]{...}`.
+    case mistral
+    /// No format we can parse: the output is always plain text.
+    case none
+
+    /// Markers were checked against every template in llama.cpp's
+    /// `models/templates/`. Order matters: Hermes-2-Pro mentions `"parameters"`
+    /// too, so `<tool_call>` is tested before the Llama 3 markers.
+    public static func detect(chatTemplate: String?) -> ToolCallFormat {
+        guard let t = chatTemplate, !t.isEmpty else { return .none }
+        if t.contains("[TOOL_CALLS]") { return .mistral }
+        if t.contains("<tool_call>") {
+            // Qwen3-Coder, Qwen 3.5, GLM, MiniMax-M3 and others also use
+            // <tool_call>, but with XML (`<function=...>`, `<arg_key>`) inside.
+            // Only templates that show a JSON object with a "name" key are
+            // Hermes; claiming the rest would make us hold back text we then
+            // cannot parse.
+            return mentionsJSONName(t) ? .hermes : .none
+        }
+        // Llama 3.x: "Environment: ipython" / <|python_tag|> plus the
+        // `{"name": ..., "parameters": ...}` instruction. Functionary also says
+        // ipython but uses `<function=...>`; Cohere says "parameters" alone.
+        let ipython = t.contains("ipython") || t.contains("<|python_tag|>")
+        if ipython && t.contains("\"parameters\"") { return .llama3JSON }
+        return .none
+    }
+
+    /// `{"name"` as written in the template source, which may be inside a
+    /// Jinja string literal where the quote is escaped (`{\"name\"`).
+    private static func mentionsJSONName(_ t: String) -> Bool {
+        t.contains("{\"name\"") || t.contains("{\\\"name\\\"") || t.contains("\"name\":")
+            || t.contains("\\\"name\\\":")
+    }
+}

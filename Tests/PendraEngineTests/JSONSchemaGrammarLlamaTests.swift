@@ -1,0 +1,181 @@
+import CLlama
+import XCTest
+@testable import PendraEngine
+
+/// llama.cpp's own grammar sampler as the judge: each grammar must parse
+/// (non-NULL sampler), and, fed token by token, must accept the JSON it
+/// should and refuse the JSON it should not.
+final class GrammarJudge: @unchecked Sendable {
+    let model: OpaquePointer
+    let vocab: OpaquePointer
+
+    /// Only the tokenizer is needed, so the weights are not loaded.
+    init(path: String) throws {
+        llama_backend_init()
+        var params = llama_model_default_params()
+        params.vocab_only = true
+        params.n_gpu_layers = 0
+        guard let m = llama_model_load_from_file(path, params) else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        model = m
+        vocab = llama_model_get_vocab(m)
+    }
+
+    deinit { llama_model_free(model) }
+
+    private func sampler(_ grammar: String) -> UnsafeMutablePointer<llama_sampler>? {
+        llama_sampler_init_grammar(vocab, grammar, "root")
+    }
+
+    func parses(_ grammar: String) -> Bool {
+        guard let s = sampler(grammar) else { return false }
+        llama_sampler_free(s)
+        return true
+    }
+
+    /// Whether the grammar lets the model write exactly `text` and then stop.
+    func accepts(_ grammar: String, _ text: String) -> Bool {
+        guard let s = sampler(grammar) else { return false }
+        defer { llama_sampler_free(s) }
+        for token in tokenize(text) {
+            // Accepting a token the grammar forbids throws inside llama.cpp,
+            // so each token is checked with apply() first.
+            guard allowed(token, by: s) else { return false }
+            llama_sampler_accept(s, token)
+        }
+        return allowed(llama_vocab_eos(vocab), by: s)
+    }
+
+    private func allowed(_ token: llama_token, by s: UnsafeMutablePointer<llama_sampler>) -> Bool {
+        var data = llama_token_data(id: token, logit: 0, p: 0)
+        return withUnsafeMutablePointer(to: &data) { p in
+            var array = llama_token_data_array(data: p, size: 1, selected: -1, sorted: false)
+            llama_sampler_apply(s, &array)
+            return p.pointee.logit != -.infinity
+        }
+    }
+
+    private func tokenize(_ text: String) -> [llama_token] {
+        let bytes = Array(text.utf8)
+        var tokens = [llama_token](repeating: 0, count: bytes.count + 8)
+        let n = bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { c in
+                llama_tokenize(vocab, c.baseAddress, Int32(bytes.count), &tokens, Int32(tokens.count), false, false)
+            }
+        }
+        precondition(n >= 0, "token buffer too small")
+        return Array(tokens.prefix(Int(n)))
+    }
+}
+
+final class JSONSchemaGrammarLlamaTests: XCTestCase {
+    nonisolated(unsafe) private static var shared: GrammarJudge?
+
+    private func judge() throws -> GrammarJudge {
+        if let j = Self.shared { return j }
+        let j = try GrammarJudge(path: try TestModels.path("tiny-llama.gguf"))
+        Self.shared = j
+        return j
+    }
+
+    /// Checks the grammar parses, then each accepted and rejected sample.
+    private func check(_ schema: JSON, accepts good: [String], rejects bad: [String],
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let judge = try judge()
+        let grammar = try JSONSchemaGrammar.gbnf(for: schema)
+        XCTAssertTrue(judge.parses(grammar), "llama.cpp rejected:\n\(grammar)", file: file, line: line)
+        for text in good { XCTAssertTrue(judge.accepts(grammar, text), "should accept \(text)\n\(grammar)", file: file, line: line) }
+        for text in bad { XCTAssertFalse(judge.accepts(grammar, text), "should reject \(text)\n\(grammar)", file: file, line: line) }
+    }
+
+    func testJudgeRejectsBrokenGrammar() throws {
+        XCTAssertFalse(try judge().parses("root ::= undefined-rule"))
+        XCTAssertFalse(try judge().parses("root ::= \"unterminated"))
+    }
+
+    func testPrimitives() throws {
+        try check(["type": "integer"], accepts: ["0", "-12", "42"], rejects: ["1.5", "01", "\"1\"", ""])
+        try check(["type": "number"], accepts: ["3.25", "-0.5e10", "7"], rejects: ["1.", "abc"])
+        try check(["type": "boolean"], accepts: ["true", "false"], rejects: ["True", "1"])
+        try check(["type": "null"], accepts: ["null"], rejects: ["nil"])
+        try check(["type": "string"], accepts: [#""hi""#, #""a\"b\n""#, #""é""#], rejects: ["hi", "\"a\nb\""])
+    }
+
+    func testObjects() throws {
+        let schema: JSON = [
+            "type": "object",
+            "properties": ["city": ["type": "string"], "days": ["type": "integer"], "metric": ["type": "boolean"]],
+            "required": ["city"],
+        ]
+        try check(schema,
+                  accepts: [#"{"city": "Paris"}"#, #"{"city":"Paris","days":3,"metric":true}"#,
+                            "{\n  \"city\": \"Oslo\",\n  \"metric\": false\n}"],
+                  rejects: [#"{}"#, #"{"days": 3}"#, #"{"city": "Paris", "extra": 1}"#, #"{"city": 5}"#,
+                            #"{"city": "Paris""#, "{\"city\": \"Paris\"\n" + String(repeating: " ", count: 40) + "}"])
+        try check(["type": "object", "properties": ["a": ["type": "null"], "b": ["type": "null"]]],
+                  accepts: ["{}", #"{"a": null}"#, #"{"b": null}"#, #"{"a": null, "b": null}"#],
+                  rejects: [#"{, "b": null}"#, #"{"b": null, "a": null}"#])
+        // Keys that are not valid rule names, and quotes inside keys.
+        try check(["type": "object", "properties": ["a b/ü": ["type": "integer"], "say \"hi\"": ["const": 1]],
+                   "required": ["a b/ü", "say \"hi\""]],
+                  accepts: [#"{"a b/ü": 1, "say \"hi\"": 1}"#], rejects: [#"{"a b/ü": 1, "say \"hi\"": 2}"#])
+        try check(["type": "object", "additionalProperties": ["type": "integer"]],
+                  accepts: ["{}", #"{"x": 1, "y": 2}"#], rejects: [#"{"x": "1"}"#])
+    }
+
+    func testArraysEnumsAndUnions() throws {
+        try check(["type": "array", "items": ["type": "integer"], "minItems": 1, "maxItems": 2],
+                  accepts: ["[1]", "[1, 2]"], rejects: ["[]", "[1, 2, 3]", "[\"a\"]"])
+        try check(["type": "array", "prefixItems": [["type": "string"], ["type": "integer"]]],
+                  accepts: [#"["a", 1]"#], rejects: [#"[1, "a"]"#, #"["a"]"#])
+        try check(["enum": ["red", 2, nil]], accepts: [#""red""#, "2", "null"], rejects: [#""blue""#, "3"])
+        try check(["type": ["string", "null"]], accepts: [#""x""#, "null"], rejects: ["1"])
+        try check(["oneOf": [["type": "integer"], ["const": "auto"]]], accepts: ["5", #""auto""#], rejects: [#""manual""#])
+        try check(["type": "string", "minLength": 2, "maxLength": 3], accepts: [#""ab""#, #""abc""#], rejects: [#""a""#, #""abcd""#])
+    }
+
+    func testRefsNestedAndRecursive() throws {
+        let tree: JSON = [
+            "$defs": ["Node": ["type": "object", "properties": [
+                "name": ["type": "string"],
+                "children": ["type": "array", "items": ["$ref": "#/$defs/Node"]],
+            ], "required": ["name"]]],
+            "$ref": "#/$defs/Node",
+        ]
+        try check(tree, accepts: [#"{"name": "a"}"#, #"{"name": "a", "children": [{"name": "b", "children": []}]}"#],
+                  rejects: [#"{"name": "a", "children": [{}]}"#])
+        let nested: JSON = ["type": "object", "properties": [
+            "user": ["type": "object", "properties": ["id": ["type": "integer"]], "required": ["id"]],
+        ], "required": ["user"]]
+        try check(nested, accepts: [#"{"user": {"id": 7}}"#], rejects: [#"{"user": {}}"#])
+        try check(["allOf": [["properties": ["a": ["type": "integer"]], "required": ["a"]],
+                             ["properties": ["b": ["type": "integer"]], "required": ["b"]]]],
+                  accepts: [#"{"a": 1, "b": 2}"#], rejects: [#"{"a": 1}"#])
+    }
+
+    func testToolCallGrammarsMatchWhatTheParserReads() throws {
+        let judge = try judge()
+        let weather = ToolFixtures.weather
+        let samples: [(ToolCallFormat, String)] = [
+            (.hermes, "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"),
+            (.llama3JSON, #"{"name": "get_weather", "parameters": {"city": "Paris"}}"#),
+            (.mistral, #"[TOOL_CALLS][{"name": "get_weather", "arguments": {"city": "Paris"}}]"#),
+        ]
+        for (format, text) in samples {
+            let grammar = try JSONSchemaGrammar.toolCallGBNF(tools: ToolFixtures.all, format: format, forced: nil)
+            XCTAssertTrue(judge.parses(grammar), grammar)
+            XCTAssertTrue(judge.accepts(grammar, text), "\(format): \(text)\n\(grammar)")
+            XCTAssertFalse(judge.accepts(grammar, text.replacingOccurrences(of: "\"city\"", with: "\"town\"")))
+            XCTAssertFalse(judge.accepts(grammar, "Sure! " + text))
+            // What the grammar allows, the parser must read back as a call.
+            let parsed = ToolFixtures.parser().parse(text, format: format, tools: ToolFixtures.all)
+            XCTAssertEqual(parsed.calls, [ChatToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)])
+
+            let forced = try JSONSchemaGrammar.toolCallGBNF(tools: ToolFixtures.all, format: format, forced: "get_time")
+            XCTAssertFalse(judge.accepts(forced, text))
+        }
+        let timeOnly = try JSONSchemaGrammar.toolCallGBNF(tools: [weather, ToolFixtures.time], format: .hermes, forced: "get_time")
+        XCTAssertTrue(judge.accepts(timeOnly, "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>"))
+    }
+}
