@@ -8,7 +8,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 CONFIG ?= models.example
 
-LLAMA_PREFIX := $(shell scripts/llama-build.sh --print-prefix)
+# GNU make 4.3 does not pass command-line variables to $(shell), so the
+# backend switches are handed over explicitly (make build CUDA=1 / NATIVE=1).
+CUDA ?= 0
+NATIVE ?= 0
+export CUDA NATIVE
+LLAMA_PREFIX := $(shell CUDA=$(CUDA) NATIVE=$(NATIVE) scripts/llama-build.sh --print-prefix)
 LLAMA_SRC := $(shell scripts/llama-build.sh --print-src)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -67,3 +72,17 @@ test-e2e: venv
 
 clean:
 	rm -rf .build
+
+# Pendra vs llama-server on the same generated model (bench/run_bench.py).
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS="--rounds 5".
+bench: build models
+	@scripts/llama-build.sh --server >/dev/null
+	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only bench-llama
+	$(PY) bench/run_bench.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
+	  --model models/bench-llama.gguf --embed-model models/all-minilm-l6-v2.gguf \
+	  --out bench/results $(BENCH_ARGS)
+
+# GPU machine without Swift: DIST=dir holding a pendra built elsewhere
+# (see docs/benchmarks.md).
+bench-gpu:
+	scripts/bench-gpu.sh $(or $(DIST),dist) $(BENCH_ARGS)

@@ -70,8 +70,15 @@ if keys.isOpen && !options.isLoopback && !options.allowRemote {
     die("refusing to serve \(options.host) without API keys: configure server.api_keys or PENDRA_API_KEYS, or pass --allow-remote", code: 2)
 }
 
-for m in config.models where !FileManager.default.fileExists(atPath: m.path) {
-    die("config \(config.source): model \(m.id): file not found: \(m.path)", code: 2)
+// Every model file must exist and be a readable GGUF before anything loads:
+// a config mistake is one line, not a half-started server.
+for m in config.models {
+    guard FileManager.default.fileExists(atPath: m.path) else {
+        die("config \(config.source): model \(m.id): file not found: \(m.path)", code: 2)
+    }
+    do { _ = try GGUFFile.read(path: m.path) } catch {
+        die("config \(config.source): model \(m.id): \(error)", code: 2)
+    }
 }
 
 let store = ModelStore(config: config)
@@ -93,6 +100,11 @@ let app = PendraApp(
 var serverConfig = HTTPServerConfig()
 serverConfig.host = options.host
 serverConfig.port = options.port
+serverConfig.maxBodyBytes = config.maxBodyBytes
+serverConfig.maxHeaderBytes = config.maxHeaderBytes
+serverConfig.headerTimeout = config.headerTimeoutSeconds
+serverConfig.idleTimeout = config.idleTimeoutSeconds
+serverConfig.maxConnections = config.maxConnections
 let server = HTTPServer(config: serverConfig, handler: app.handler)
 do { try server.start() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
 

@@ -77,6 +77,11 @@ extension ServerConfig {
             maxWaiting: try s.int("max_waiting", min: 1) ?? 256,
             chatTimeoutSeconds: try s.double("chat_timeout_seconds") ?? 100,
             embeddingTimeoutSeconds: try s.double("embedding_timeout_seconds") ?? 60,
+            maxBodyBytes: (try s.int("max_body_mb", min: 1) ?? 32) << 20,
+            maxHeaderBytes: (try s.int("max_header_kb", min: 1) ?? 64) << 10,
+            headerTimeoutSeconds: try s.double("header_timeout_seconds") ?? 10,
+            idleTimeoutSeconds: try s.double("idle_timeout_seconds") ?? 60,
+            maxConnections: try s.int("max_connections", min: 1) ?? 4096,
             source: path)
     }
 

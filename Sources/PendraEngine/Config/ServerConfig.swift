@@ -52,6 +52,13 @@ public struct ServerConfig: Sendable {
     public var maxWaiting: Int
     public var chatTimeoutSeconds: Double
     public var embeddingTimeoutSeconds: Double
+    /// HTTP limits: request body bytes (413), header bytes (431), seconds to
+    /// receive the headers, idle keep-alive seconds, open connections (503).
+    public var maxBodyBytes: Int
+    public var maxHeaderBytes: Int
+    public var headerTimeoutSeconds: Double
+    public var idleTimeoutSeconds: Double
+    public var maxConnections: Int
     /// The file it came from.
     public var source: String
 
