@@ -9,12 +9,20 @@ import Foundation
 /// min-p), temperature, and the final pick (seeded or greedy).
 final class SamplerChain: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<llama_sampler>
+    /// Greedy with nothing reshaping the logits: the pick is a plain argmax,
+    /// done on the logits directly instead of filling a candidate per token
+    /// of the vocabulary first (the chain has no state to update).
+    private let plainGreedy: Bool
+    private let vocabSize: Int
 
     init(_ p: SamplingParameters, model: LlamaModel) throws(EngineError) {
         var cp = llama_sampler_chain_default_params()
         cp.no_perf = true
         guard let chain = llama_sampler_chain_init(cp) else { throw .backend("cannot create a sampler chain") }
         pointer = chain
+        vocabSize = model.vocabSize
+        plainGreedy = p.temperature <= 0 && p.logitBias.isEmpty && p.grammar == nil
+            && p.repetitionPenalty == 1 && p.frequencyPenalty == 0 && p.presencePenalty == 0
 
         if !p.logitBias.isEmpty {
             let biases = p.logitBias.sorted { $0.key < $1.key }
@@ -53,6 +61,15 @@ final class SamplerChain: @unchecked Sendable {
     /// Samples from the logits of batch position `index` and records the
     /// token in the chain's history (penalties, grammar state).
     func sample(_ context: LlamaContext, index: Int32) -> Token {
-        llama_sampler_sample(pointer, context.pointer, index)
+        if plainGreedy, let logits = context.logits(at: index) {
+            var best: Int32 = 0
+            var bestValue = logits[0]
+            for i in 1..<vocabSize where logits[i] > bestValue {
+                bestValue = logits[i]
+                best = Int32(i)
+            }
+            return best
+        }
+        return llama_sampler_sample(pointer, context.pointer, index)
     }
 }
