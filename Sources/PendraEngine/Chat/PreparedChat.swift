@@ -14,9 +14,18 @@ extension ChatEngine {
     public func prepare(_ request: ChatRequest) throws(EngineError) -> PreparedChat {
         guard !request.messages.isEmpty else { throw .invalidRequest("messages must not be empty") }
         let tools = request.toolChoice == .none ? [] : request.tools
+        // A final assistant turn is a prefill to continue (Anthropic's
+        // semantics): render the rest with the generation prompt and append
+        // its text, instead of closing that turn and opening another.
+        var messages = request.messages
+        var prefill = ""
+        if messages.count > 1, let last = messages.last, last.role == "assistant", last.toolCalls.isEmpty, !last.content.isEmpty {
+            prefill = last.content
+            messages.removeLast()
+        }
         let text: String
         do {
-            text = try template.render(messages: request.messages, tools: tools, addGenerationPrompt: true)
+            text = try template.render(messages: messages, tools: tools, addGenerationPrompt: true) + prefill
         } catch {
             throw .invalidRequest(error.description)
         }

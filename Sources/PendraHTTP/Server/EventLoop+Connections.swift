@@ -105,7 +105,8 @@ extension EventLoop {
                 connection.channel.enqueueRaw(HTTPResponseEncoder.continueResponse)
                 flush(connection, now: now)
             case .sendError(let error):
-                connection.channel.enqueueRaw(HTTPResponseEncoder.error(status: error.status, detail: error.detail))
+                connection.channel.enqueueRaw(HTTPResponseEncoder.error(status: error.status, detail: error.detail,
+                                                                        path: connection.machine.parser.currentPath))
                 connection.closeAfterFlush = true
                 flush(connection, now: now)
             case .close:

@@ -26,6 +26,10 @@ extension HTTPParser {
             if requestLineEnd == nil {
                 if i - start > limits.maxRequestLineBytes { throw .uriTooLong }
                 requestLineEnd = i
+                // Remembered so an error before the head completes (431, 413 on
+                // Content-Length) can be answered in the route family's envelope.
+                let end = i > start && buffer[i - 1] == Self.cr ? i - 1 : i
+                currentPath = (try? Self.parseRequestLine(buffer[start..<end]))?.path
             } else if lineLength == 0 {
                 if i + 1 - start > limits.maxHeaderBytes { throw .headerFieldsTooLarge }
                 let head = try parseHead(start..<i + 1)

@@ -37,6 +37,8 @@ struct HTTPParser {
     var requestLineEnd: Int?
     var phase: Phase = .head
     var pending: HTTPRequest?
+    /// Path of the request being read, once its request line parsed.
+    var currentPath: String?
     var body: [UInt8] = []
 
     init(limits: Limits = Limits()) {

@@ -30,14 +30,19 @@ enum HTTPResponseEncoder {
         !(100..<200).contains(status) && status != 204 && status != 304
     }
 
-    /// A complete JSON error: `{"detail": "..."}`, with a request id; the
-    /// connection is closed after it.
-    static func error(status: Int, detail: String, close: Bool = true, isHead: Bool = false) -> [UInt8] {
-        let body = Array("{\"detail\":\"\(jsonEscape(detail))\"}".utf8)
+    /// A complete JSON error with a request id; the connection is closed
+    /// after it. When the request's path is known (the head was parsed, e.g.
+    /// a body over the limit) the envelope is that route family's, so an
+    /// Anthropic client gets `request_too_large` and an OpenAI client its
+    /// `error` object; otherwise Pendra's `{"detail": "..."}`.
+    static func error(status: Int, detail: String, path: String? = nil, close: Bool = true, isHead: Bool = false) -> [UInt8] {
+        let requestId = requestID()
+        let family = path.map(APIFamily.forPath) ?? .pendra
+        let body = Array(APIError(status: status, message: detail).body(family: family, requestId: requestId).utf8)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
         headers.add("Content-Length", String(body.count))
-        headers.add("X-Request-Id", requestID())
+        headers.add("X-Request-Id", requestId)
         if close { headers.add("Connection", "close") }
         return head(status: status, headers: headers) + (isHead ? [] : body)
     }
@@ -52,22 +57,5 @@ enum HTTPResponseEncoder {
     private static func hex(_ v: UInt64, digits: Int) -> String {
         let s = String(v, radix: 16)
         return String(repeating: "0", count: max(0, digits - s.count)) + s
-    }
-
-    static func jsonEscape(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + hex(UInt64(scalar.value), digits: 4)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
