@@ -113,7 +113,13 @@ Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host)
 FileHandle.standardOutput.write(Data("pendra listening on http://\(options.host):\(server.boundPort)\n".utf8))
 
 HTTPServer.waitForTerminationSignal()
-Log.info("shutting down: finishing in-flight requests (up to 10 s)")
-server.shutdown(gracePeriod: 10)
+let grace = 10.0
+Log.info("shutting down: finishing in-flight requests (up to \(Int(grace)) s)")
+// Generations still running near the deadline are ended by the engines, so
+// their streams close with an error event instead of a cut connection.
+let endGenerations = DispatchWorkItem { store.shutdown() }
+DispatchQueue.global().asyncAfter(deadline: .now() + grace - 1, execute: endGenerations)
+server.shutdown(gracePeriod: grace)
+endGenerations.cancel()
 store.shutdown()
 exit(0)

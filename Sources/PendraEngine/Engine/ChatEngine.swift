@@ -100,7 +100,8 @@ public final class ChatEngine: @unchecked Sendable {
     /// Cancels a generation; it ends with `.cancelled` at the next step and its slot is freed.
     public func cancel(_ id: UInt64) { inbox.cancel(id) }
 
-    /// Cancels everything and stops the thread. The engine cannot be used after.
+    /// Ends every generation (with an error saying the server is stopping)
+    /// and stops the thread. The engine cannot be used after.
     public func shutdown() {
         inbox.stop()
         done.wait()
@@ -115,7 +116,8 @@ public final class ChatEngine: @unchecked Sendable {
             for s in posted.submissions { accept(s) }
             for id in posted.cancellations { finish(id, .cancelled) }
             if posted.stopping {
-                for id in Array(active.keys) { finish(id, .cancelled) }
+                // Clients still listening hear why their stream ends.
+                for id in Array(active.keys) { finish(id, .error("the server is shutting down")) }
                 publish(batchTokens: 0)
                 done.signal()
                 return
