@@ -135,7 +135,8 @@ class PendraServer:
 
     def stderr_tail(self, max_bytes: int = 20000) -> str:
         try:
-            self._stderr.flush()
+            if not self._stderr.closed:
+                self._stderr.flush()
             data = self.stderr_path.read_bytes()
         except OSError as e:
             return f"<cannot read {self.stderr_path}: {e}>"
