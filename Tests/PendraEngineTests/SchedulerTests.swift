@@ -183,3 +183,30 @@ final class SchedulerTests: XCTestCase {
         }
     }
 }
+
+/// The bound on cells kept by finished sequences.
+final class PrefixCacheBudgetTests: XCTestCase {
+    func testIdlePrefixesBeyondTheBudgetAreTrimmedOldestFirstButTheNewestStays() throws {
+        var s = Scheduler(config: SchedulerConfig(slots: 4, tokenBudget: 64, maxWaiting: 8, cells: 400, prefixCacheCells: 25))
+        for id in 1...3 {
+            try s.enqueue(SequenceState(id: UInt64(id), prompt: (0..<20).map { Int32(id * 100 + $0) }))
+            let plan = s.schedule()
+            s.completeStep(plan)
+            s.remove(UInt64(id))
+        }
+        XCTAssertEqual(s.kv.reclaimableCells, 60)
+        let cleared = s.trimPrefixCache()
+        XCTAssertEqual(cleared.count, 2, "two oldest go; 20 cells stay within the 25-cell budget")
+        XCTAssertEqual(s.kv.reclaimableCells, 20)
+        XCTAssertEqual(s.kv.slots.first { !$0.tokens.isEmpty }?.tokens.first, 300, "the newest prefix is kept")
+    }
+
+    func testTheNewestPrefixStaysEvenWhenItAloneExceedsTheBudget() throws {
+        var s = Scheduler(config: SchedulerConfig(slots: 2, tokenBudget: 64, maxWaiting: 8, cells: 400, prefixCacheCells: 10))
+        try s.enqueue(SequenceState(id: 1, prompt: (0..<50).map { Int32($0) }))
+        s.completeStep(s.schedule())
+        s.remove(1)
+        XCTAssertEqual(s.trimPrefixCache(), [])
+        XCTAssertEqual(s.kv.reclaimableCells, 50)
+    }
+}

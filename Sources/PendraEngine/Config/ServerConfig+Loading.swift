@@ -38,6 +38,7 @@ extension ServerConfig {
                 batchSize: try f.int("batch_size", min: 1) ?? 2048,
                 gpuLayers: try f.int("gpu_layers", min: -1) ?? -1,
                 threads: try f.int("threads", min: 1),
+                prefixCacheCells: try f.int("prefix_cache_cells", min: 0),
                 displayName: try f.string("name"),
                 licence: licence ?? license,
                 preload: try f.bool("preload") ?? true)

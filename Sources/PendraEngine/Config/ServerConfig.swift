@@ -20,6 +20,8 @@ public struct ModelEntry: Sendable, Equatable {
     /// Layers on the GPU; -1 all of them when a GPU backend exists.
     public var gpuLayers: Int
     public var threads: Int?
+    /// Cells finished sequences may keep as cached prefixes; nil: a quarter of the context.
+    public var prefixCacheCells: Int?
     public var displayName: String?
     public var licence: String?
     /// Load at startup (true) or on first use (false).

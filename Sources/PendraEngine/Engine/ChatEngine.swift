@@ -33,7 +33,7 @@ public final class ChatEngine: @unchecked Sendable {
     private let batch: LlamaBatch
     private var steps = 0
 
-    public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256) throws {
+    public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil) throws {
         self.model = model
         self.template = try ChatTemplate(source: model.chatTemplate,
                                          bosToken: model.tokenText(model.bos) ?? "",
@@ -43,7 +43,8 @@ public final class ChatEngine: @unchecked Sendable {
         self.context = try LlamaContext(model: model, settings: settings)
         let cells = context.contextSize
         self.scheduler = Scheduler(config: SchedulerConfig(
-            slots: settings.parallel, tokenBudget: settings.batchSize, maxWaiting: maxWaiting, cells: cells))
+            slots: settings.parallel, tokenBudget: settings.batchSize, maxWaiting: maxWaiting, cells: cells,
+            prefixCacheCells: prefixCacheCells))
         self.batch = LlamaBatch(capacity: settings.batchSize)
         published.withLock { $0.kvCellsTotal = cells }
         let thread = Thread { [unowned self] in self.run() }
@@ -115,6 +116,7 @@ public final class ChatEngine: @unchecked Sendable {
             let posted = inbox.take(wait: idle)
             for s in posted.submissions { accept(s) }
             for id in posted.cancellations { finish(id, .cancelled) }
+            if !posted.cancellations.isEmpty { trimPrefixCache() }
             if posted.stopping {
                 // Clients still listening hear why their stream ends.
                 for id in Array(active.keys) { finish(id, .error("the server is shutting down")) }
@@ -178,11 +180,13 @@ public final class ChatEngine: @unchecked Sendable {
         }
         scheduler.completeStep(plan)
         let now = DispatchTime.now().uptimeNanoseconds
+        let runningBefore = scheduler.running.count
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
             let token = g.sampler.sample(context, index: index)
             handle(token, for: g, now: now)
         }
+        if scheduler.running.count < runningBefore { trimPrefixCache() }
         publish(batchTokens: plan.tokenCount)
     }
 
@@ -232,6 +236,10 @@ public final class ChatEngine: @unchecked Sendable {
             return
         }
         scheduler.appendSampled(g.id, token)
+    }
+
+    private func trimPrefixCache() {
+        for slot in scheduler.trimPrefixCache() { context.removeTokens(seq: Int32(slot), from: 0) }
     }
 
     private func finish(_ id: UInt64, _ reason: FinishReason, dropCache: Bool = false) {

@@ -156,7 +156,8 @@ public final class ModelStore: @unchecked Sendable {
             case .chat:
                 let s = ContextSettings(contextSize: context, parallel: m.parallel,
                                         batchSize: min(m.batchSize, context), microBatchSize: 512, threads: threads)
-                engine = .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting))
+                engine = .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
+                                              prefixCacheCells: m.prefixCacheCells))
             case .embedding:
                 let size = min(context, trained)
                 let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,

@@ -7,12 +7,17 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var maxWaiting: Int
     /// KV cells in the unified cache (n_ctx).
     public var cells: Int
+    /// Most cells finished sequences may keep as cached prefixes. llama.cpp
+    /// attends over every cell up to the highest one in use, so idle caches
+    /// are not free: they widen every later batch's attention.
+    public var prefixCacheCells: Int
 
-    public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int) {
+    public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int, prefixCacheCells: Int? = nil) {
         self.slots = slots
         self.tokenBudget = tokenBudget
         self.maxWaiting = maxWaiting
         self.cells = cells
+        self.prefixCacheCells = prefixCacheCells ?? cells / 4
     }
 }
 
@@ -200,6 +205,24 @@ public struct Scheduler: Sendable {
             return waiting.remove(at: idx)
         }
         return nil
+    }
+
+    /// Evicts least-recently-used cached prefixes until idle slots hold no
+    /// more than `prefixCacheCells` cells of their own. The most recently
+    /// released prefix always stays, whatever its size: it is the one the next
+    /// turn of a conversation (Claude Code resending its history) reuses.
+    /// Returns the cleared slots; the engine must mirror them in llama.cpp.
+    public mutating func trimPrefixCache() -> [Int] {
+        let newest = kv.slots.indices
+            .filter { kv.isIdle($0) && !kv.slots[$0].tokens.isEmpty }
+            .max { kv.slots[$0].lastUsed < kv.slots[$1].lastUsed }
+        var cleared: [Int] = []
+        while kv.reclaimableCells > config.prefixCacheCells,
+              let victim = kv.leastRecentlyUsedCachedSlot(excluding: newest.map { [$0] } ?? []) {
+            kv.clear(victim)
+            cleared.append(victim)
+        }
+        return cleared
     }
 
     /// Drops a slot's cached prefix (the engine must mirror it in llama.cpp).
