@@ -58,7 +58,12 @@ extension JSON {
             case "\n": escape = "\\n"
             case "\r": escape = "\\r"
             case "\t": escape = "\\t"
-            case _ where c.value < 0x20:
+            case "\u{08}": escape = "\\b"
+            case "\u{0C}": escape = "\\f"
+            // Valid JSON, but they end lines in JavaScript that embeds the text.
+            case "\u{2028}": escape = "\\u2028"
+            case "\u{2029}": escape = "\\u2029"
+            case _ where c.value < 0x20 || c.value == 0x7F:
                 let hex = String(c.value, radix: 16)
                 escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: escape = nil

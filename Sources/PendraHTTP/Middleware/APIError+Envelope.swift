@@ -1,3 +1,5 @@
+import PendraEngine
+
 // Rendering an APIError in each family's envelope. Key order is fixed so the
 // bodies are byte-for-byte predictable (and testable).
 
@@ -71,32 +73,6 @@ extension APIError {
         }
     }
 
-    /// A JSON string literal (RFC 8259 §7): quotes, backslash and control
-    /// characters escaped; everything else, non-ASCII included, as UTF-8.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"   // valid JSON, but breaks JS embedding
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-        return out
-    }
+    /// A JSON string literal: the project's one escaper (PendraEngine's JSON).
+    static func jsonString(_ s: String) -> String { JSON.quoted(s) }
 }
