@@ -147,12 +147,9 @@ public final class ChatEngine: @unchecked Sendable {
         apply(plan)
         guard !plan.isEmpty else {
             publish(batchTokens: 0)
-            // Sequences wait for cells held by nobody who will move: block for input.
-            if !scheduler.waiting.isEmpty || !scheduler.running.isEmpty {
-                let posted = inbox.take(wait: true, timeout: 0.05)
-                for s in posted.submissions { accept(s) }
-                for id in posted.cancellations { finish(id, .cancelled) }
-            }
+            // Sequences wait for cells that only a cancel or new input can
+            // change: sleep until something is posted (the loop takes it).
+            if !scheduler.waiting.isEmpty || !scheduler.running.isEmpty { inbox.waitForInput(timeout: 0.05) }
             return
         }
 

@@ -56,6 +56,15 @@ final class EngineInbox: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Sleeps until something is posted or `timeout` seconds pass; takes nothing.
+    func waitForInput(timeout: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        if submissions.isEmpty && cancellations.isEmpty && !stopping {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+        }
+    }
+
     /// Takes everything posted. With `wait`, sleeps until something arrives
     /// (or `timeout` seconds pass).
     func take(wait: Bool, timeout: Double = 1) -> (submissions: [Submission], cancellations: [UInt64], stopping: Bool) {
