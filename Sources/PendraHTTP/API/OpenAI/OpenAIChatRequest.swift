@@ -22,22 +22,7 @@ struct OpenAIChatRequest {
         if let n = try body.int("n"), n != 1 {
             throw .badRequest("Only n=1 is supported; send separate requests for more choices", param: "n")
         }
-        var sampling = SamplingParameters()
-        if let t = try body.double("temperature", min: 0, max: 2) { sampling.temperature = Float(t) }
-        if let p = try body.double("top_p", min: 0, max: 1) { sampling.topP = Float(p) }
-        if let k = try body.int("top_k", min: 0) { sampling.topK = k }
-        if let m = try body.double("min_p", min: 0, max: 1) { sampling.minP = Float(m) }
-        if let f = try body.double("frequency_penalty", min: -2, max: 2) { sampling.frequencyPenalty = Float(f) }
-        if let p = try body.double("presence_penalty", min: -2, max: 2) { sampling.presencePenalty = Float(p) }
-        if let r = try body.double("repetition_penalty", min: 0) { sampling.repetitionPenalty = Float(r) }
-        if let seed = try body.int("seed") { sampling.seed = UInt32(truncatingIfNeeded: seed) }
-        if let bias = try body.object("logit_bias") {
-            for (k, v) in bias {
-                guard let token = Int32(k) else { throw body.invalid("logit_bias", "keys must be token ids, got '\(k)'") }
-                guard let b = v.double, (-100...100).contains(b) else { throw body.invalid("logit_bias", "values must be numbers from -100 to 100") }
-                sampling.logitBias[token] = b <= -100 ? -Float.infinity : Float(b)
-            }
-        }
+        let sampling = try Self.sampling(body)
         // max_completion_tokens is the newer name; either works.
         let newName = try body.int("max_completion_tokens", min: 0)
         let oldName = try body.int("max_tokens", min: 0)
@@ -57,6 +42,28 @@ struct OpenAIChatRequest {
                                responseFormat: format, sampling: sampling, maxTokens: maxTokens,
                                stop: try body.stopStrings("stop"), ignoreEOS: try body.bool("ignore_eos") ?? false)
         return OpenAIChatRequest(chat: chat, stream: stream, includeUsage: includeUsage)
+    }
+
+    /// The sampling fields chat completions and responses share (the
+    /// standard ones plus llama.cpp's top_k, min_p and repetition_penalty).
+    static func sampling(_ body: RequestBody) throws(APIError) -> SamplingParameters {
+        var sampling = SamplingParameters()
+        if let t = try body.double("temperature", min: 0, max: 2) { sampling.temperature = Float(t) }
+        if let p = try body.double("top_p", min: 0, max: 1) { sampling.topP = Float(p) }
+        if let k = try body.int("top_k", min: 0) { sampling.topK = k }
+        if let m = try body.double("min_p", min: 0, max: 1) { sampling.minP = Float(m) }
+        if let f = try body.double("frequency_penalty", min: -2, max: 2) { sampling.frequencyPenalty = Float(f) }
+        if let p = try body.double("presence_penalty", min: -2, max: 2) { sampling.presencePenalty = Float(p) }
+        if let r = try body.double("repetition_penalty", min: 0) { sampling.repetitionPenalty = Float(r) }
+        if let seed = try body.int("seed") { sampling.seed = UInt32(truncatingIfNeeded: seed) }
+        if let bias = try body.object("logit_bias") {
+            for (k, v) in bias {
+                guard let token = Int32(k) else { throw body.invalid("logit_bias", "keys must be token ids, got '\(k)'") }
+                guard let b = v.double, (-100...100).contains(b) else { throw body.invalid("logit_bias", "values must be numbers from -100 to 100") }
+                sampling.logitBias[token] = b <= -100 ? -Float.infinity : Float(b)
+            }
+        }
+        return sampling
     }
 
     static func message(_ m: RequestBody) throws(APIError) -> ChatMessage {
@@ -94,10 +101,11 @@ struct OpenAIChatRequest {
             let part = m.nested(po, at: "content[\(i)]")
             let type = try part.string("type", required: true)!
             switch type {
-            case "text", "input_text": text += try part.string("text", required: true)!
+            case "text", "input_text", "output_text": text += try part.string("text", required: true)!
+            case "refusal": text += try part.string("refusal", required: true)!
             case "image_url", "input_image":
                 throw .badRequest("This model cannot read images (\(m.path)content[\(i)] is an image)", param: "\(m.path)content")
-            case "input_audio", "file":
+            case "input_audio", "file", "input_file":
                 throw .badRequest("This model cannot read \(type) content (\(m.path)content[\(i)])", param: "\(m.path)content")
             default:
                 throw part.invalid("type", "unknown content part type '\(type)'")
