@@ -6,36 +6,15 @@ struct ChatCompletionsRoute {
     let app: PendraApp
 
     func handle(_ ctx: RequestContext) async {
-        let req: OpenAIChatRequest
-        let started: GenerationRunner.Started
         let runner = GenerationRunner(app: app, ctx: ctx)
-        do {
-            req = try OpenAIChatRequest.parse(try RequestBody.parse(ctx.request), resolve: app.resolveModel)
-            started = try await runner.start(req.chat)
-        } catch {
-            ctx.fail(error)
-            return
-        }
+        let resolve = app.resolveModel
+        guard let (req, started) = await runner.begin({ body throws(APIError) in try OpenAIChatRequest.parse(body, resolve: resolve) },
+                                                      chat: \.chat) else { return }
         let format = OpenAIChatFormat(id: "chatcmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970),
                                       model: req.chat.model)
-        if req.stream {
-            await stream(ctx, runner, started, req, format)
-        } else {
-            var text = ""
-            var output = ChatOutput(started.prepared)
-            let outcome = await runner.run(started, model: req.chat.model) { text += output.feed($0) }
-            text += output.finish()
-            if outcome.timedOut {
-                ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
-                return
-            }
-            if case .error(let m) = outcome.result.reason {
-                ctx.fail(.workerError(m))
-                return
-            }
-            if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return }
-            ctx.sendJSON(format.completion(text: text, calls: output.calls, result: outcome.result).bytes)
-        }
+        if req.stream { return await stream(ctx, runner, started, req, format) }
+        guard let reply = await runner.complete(started, model: req.chat.model) else { return }
+        ctx.sendJSON(format.completion(text: reply.text, calls: reply.calls, result: reply.result).bytes)
     }
 
     private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,

@@ -30,6 +30,45 @@ struct GenerationRunner {
         }
     }
 
+    /// Parses the body with `parse` and starts its generation; nil when
+    /// the request failed and its error was sent.
+    func begin<R>(_ parse: (RequestBody) throws(APIError) -> R, chat: (R) -> ChatRequest) async -> (R, Started)? {
+        do {
+            let request = try parse(try RequestBody.parse(ctx.request))
+            return (request, try await start(chat(request)))
+        } catch {
+            ctx.fail(error)
+            return nil
+        }
+    }
+
+    /// A finished, non-streamed reply.
+    struct Reply {
+        var text: String
+        var calls: [ChatToolCall]
+        var result: GenerationResult
+    }
+
+    /// Runs a non-streaming generation to the end. nil when nothing is to be
+    /// sent: a timeout or engine failure (its error was sent) or a client
+    /// that left.
+    func complete(_ s: Started, model: String) async -> Reply? {
+        var text = ""
+        var output = ChatOutput(s.prepared)
+        let outcome = await run(s, model: model) { text += output.feed($0) }
+        text += output.finish()
+        if outcome.timedOut {
+            ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
+            return nil
+        }
+        if case .error(let m) = outcome.result.reason {
+            ctx.fail(.workerError(m))
+            return nil
+        }
+        if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return nil }
+        return Reply(text: text, calls: output.calls, result: outcome.result)
+    }
+
     struct Outcome {
         var result: GenerationResult
         /// True when the generation produced nothing for the idle timeout.
