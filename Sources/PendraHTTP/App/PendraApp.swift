@@ -71,6 +71,8 @@ public final class PendraApp: Sendable {
             r.add("GET", prefix + "/models", family: .openai, auth: .member, handler: h { await ModelsRoute(app: $0).handle($1) })
             r.add("POST", prefix + "/chat/completions", family: .openai, auth: .member, rateLimited: true,
                   handler: h { await ChatCompletionsRoute(app: $0).handle($1) })
+            r.add("POST", prefix + "/responses", family: .openai, auth: .member, rateLimited: true,
+                  handler: h { await ResponsesRoute(app: $0).handle($1) })
             r.add("POST", prefix + "/embeddings", family: .openai, auth: .member, rateLimited: true,
                   handler: h { await EmbeddingsRoute(app: $0).handle($1) })
             r.add("POST", prefix + "/completions", family: .openai, auth: .member,
@@ -86,6 +88,7 @@ public final class PendraApp: Sendable {
     private static let inferencePaths: Set<String> = [
         "/v1/chat/completions", "/api/v1/chat/completions", "/v1/embeddings", "/api/v1/embeddings",
         "/v1/messages", "/api/v1/messages", "/v1/completions", "/api/v1/completions",
+        "/v1/responses", "/api/v1/responses",
     ]
 
     func handle(_ request: HTTPRequest, _ writer: any HTTPResponseWriter) async {
