@@ -64,6 +64,18 @@ def test_type_filters(http, client, prefix, has_minilm):
     assert [m.id for m in client.models.list(extra_query={"type": "embedding"})] == emb
 
 
+def test_retrieve_one_model_via_both_sdks(server, http):
+    import anthropic
+
+    m = server.openai().models.retrieve(CHAT_MODEL)  # the SDK percent-encodes the ':'
+    assert m.id == CHAT_MODEL and m.object == "model" and m.owned_by == "pendra"
+    a = anthropic.Anthropic(base_url=server.url, api_key="unused", max_retries=0).models.retrieve(CHAT_MODEL)
+    assert a.id == CHAT_MODEL and a.type == "model" and a.display_name
+    assert http.get(f"/api/v1/models/{CHAT_MODEL}").json()["id"] == CHAT_MODEL
+    err = openai_error(http.get("/v1/models/org/not-served"), 404)
+    assert err["code"] == "model_not_found" and "org/not-served" in err["message"] and CHAT_MODEL in err["message"]
+
+
 def test_unknown_type_is_400(http):
     err = openai_error(http.get("/v1/models", params={"type": "hologram"}), 400)
     assert err["param"] == "type"

@@ -69,6 +69,9 @@ public final class PendraApp: Sendable {
             r.add("POST", prefix + "/messages/count_tokens", family: .anthropic, auth: .member,
                   handler: h { await CountTokensRoute(app: $0).handle($1) })
             r.add("GET", prefix + "/models", family: .openai, auth: .member, handler: h { await ModelsRoute(app: $0).handle($1) })
+            // {id...}: ids like `org/model` that a client did not percent-encode.
+            r.add("GET", prefix + "/models/{id...}", family: .openai, auth: .member,
+                  handler: h { await ModelsRoute(app: $0).retrieve($1) })
             r.add("POST", prefix + "/chat/completions", family: .openai, auth: .member, rateLimited: true,
                   handler: h { await ChatCompletionsRoute(app: $0).handle($1) })
             r.add("POST", prefix + "/responses", family: .openai, auth: .member, rateLimited: true,

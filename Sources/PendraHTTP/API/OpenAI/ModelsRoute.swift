@@ -1,7 +1,7 @@
 import Foundation
 import PendraEngine
 
-/// GET /v1/models and /api/v1/models: the models this worker serves, in one
+/// GET /v1/models and /api/v1/models (and /models/{id}): the models this worker serves, in one
 /// shape that OpenAI and Anthropic clients both accept (CLIENTS.md), or
 /// Codex's `{"models": [...]}` when it sends `client_version`.
 struct ModelsRoute {
@@ -31,6 +31,19 @@ struct ModelsRoute {
         list["first_id"] = entries.first.map { .string($0.id) } ?? .null
         list["last_id"] = entries.last.map { .string($0.id) } ?? .null
         ctx.sendJSON(JSON.object(list).bytes)
+    }
+
+    /// GET /v1/models/{id}: one entry (`client.models.retrieve`), or a 404
+    /// naming the served ids.
+    func retrieve(_ ctx: RequestContext) async {
+        let id = ctx.params["id"] ?? ""
+        let models = app.store.config.models
+        guard let m = models.first(where: { $0.id == id }) else {
+            let known = models.map(\.id).joined(separator: ", ")
+            return ctx.fail(APIError(status: 404, message: "The model '\(id)' does not exist; this worker serves: \(known)",
+                                     param: "model", code: "model_not_found"))
+        }
+        ctx.sendJSON(entry(m).bytes)
     }
 
     private func entry(_ m: ModelEntry) -> JSON {
