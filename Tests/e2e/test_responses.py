@@ -149,7 +149,9 @@ def test_custom_tool_comes_back_as_free_form_input(server):
         deltas = [e.delta for e in s if e.type == "response.custom_tool_call_input.delta"]
         final = s.get_final_response()
     streamed = [o for o in final.output if o.type == "custom_tool_call"]
-    assert len(streamed) == 1 and "".join(deltas) == streamed[0].input == calls[0].input
+    # Not compared with the first call's input: 500 greedy tokens after a
+    # prefix-cache hit may part at a near-tie of the random weights.
+    assert len(streamed) == 1 and streamed[0].name == "apply_patch" and "".join(deltas) == streamed[0].input
     # And as history: the call and its output are accepted back.
     follow = [{"role": "user", "content": "Fix the typo."},
               {"type": "custom_tool_call", "call_id": calls[0].call_id, "name": "apply_patch", "input": calls[0].input},
