@@ -13,10 +13,10 @@ final class AuthTests: XCTestCase {
     func testParsesFullAndShortEntriesWithDefaults() throws {
         let keys = try KeyStore.parse(" sk-a:owner:acme:ci , sk-b::beta, sk-c ,sk-d:MEMBER,, ")
         XCTAssertEqual(keys, [
-            APIKey(key: "sk-a", role: .owner, organisation: "acme", name: "ci"),
-            APIKey(key: "sk-b", role: .member, organisation: "beta"),
-            APIKey(key: "sk-c", role: .member, organisation: "default"),
-            APIKey(key: "sk-d", role: .member, organisation: "default"),
+            APIKey(key: "sk-a", role: .owner, organisation: "acme", name: "ci", source: .environment),
+            APIKey(key: "sk-b", role: .member, organisation: "beta", source: .environment),
+            APIKey(key: "sk-c", role: .member, organisation: "default", source: .environment),
+            APIKey(key: "sk-d", role: .member, organisation: "default", source: .environment),
         ])
     }
 
@@ -37,7 +37,9 @@ final class AuthTests: XCTestCase {
     func testLoadCombinesConfigAndEnvironment() throws {
         let config = [APIKey(key: "sk-config", role: .owner)]
         let store = try KeyStore.load(config: config, environment: ["PENDRA_API_KEYS": "sk-env:member:acme"])
-        XCTAssertEqual(store.keys.map(\.key), ["sk-config", "sk-env"])
+        XCTAssertEqual(store.keys.map(\.id), [APIKey(key: "sk-config").id, APIKey(key: "sk-env").id])
+        XCTAssertEqual(store.keys.map(\.source), [.config, .environment])
+        XCTAssertEqual(try store.authenticate(["x-api-key": "sk-env"]).get().organisation, "acme")
         XCTAssertTrue(try KeyStore.load(environment: [:]).isOpen)
     }
 
@@ -106,13 +108,31 @@ final class AuthTests: XCTestCase {
     }
 
     func testConstantTimeEqualsComparesLengthAndEveryByte() {
-        let a = Array("abcdef".utf8)
-        XCTAssertTrue(KeyStore.constantTimeEquals(a, a, width: 10))
-        XCTAssertFalse(KeyStore.constantTimeEquals(a, Array("abcdeg".utf8), width: 6))
-        XCTAssertFalse(KeyStore.constantTimeEquals(a, Array("abcde".utf8), width: 6))
-        // Padding with zeros must not make a shorter key equal.
-        XCTAssertFalse(KeyStore.constantTimeEquals(Array("ab\u{0}".utf8), Array("ab".utf8), width: 3))
-        XCTAssertTrue(KeyStore.constantTimeEquals([], [], width: 0))
+        let a = SHA256.hash(Array("abcdef".utf8))
+        XCTAssertTrue(KeyStore.constantTimeEquals(a, a))
+        var b = a
+        b[31] ^= 1
+        XCTAssertFalse(KeyStore.constantTimeEquals(a, b))
+        b = a
+        b[0] ^= 0x80
+        XCTAssertFalse(KeyStore.constantTimeEquals(a, b))
+        XCTAssertFalse(KeyStore.constantTimeEquals(a, Array(a.prefix(31))))
+    }
+
+    func testSHA256KnownAnswers() {
+        // FIPS 180-4 examples, plus the two-block and exact-boundary cases.
+        let cases: [(String, String)] = [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+            (String(repeating: "a", count: 64), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+        ]
+        for (text, want) in cases {
+            XCTAssertEqual(SHA256.hex(SHA256.hash(Array(text.utf8))), want, text)
+        }
+        XCTAssertEqual(SHA256.hex(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000))),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     // MARK: redaction
@@ -131,7 +151,7 @@ final class AuthTests: XCTestCase {
             XCTAssertFalse(text.contains("sk-very-secret"), text)
             XCTAssertFalse(text.contains("sk-owner-secret"), text)
         }
-        XCTAssertTrue(key.description.contains("<redacted>"))
+        XCTAssertTrue(key.description.contains(key.id))
         XCTAssertTrue(key.description.contains("acme"))
         for error in [APIError.missingAPIKey(), .unauthorized()] {
             XCTAssertFalse(String(decoding: error.response(family: .openai, requestId: "r").body, as: UTF8.self)

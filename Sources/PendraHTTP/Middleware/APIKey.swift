@@ -7,29 +7,53 @@ public enum KeyRole: String, Sendable, CaseIterable, Comparable {
     public static func < (a: KeyRole, b: KeyRole) -> Bool { a == .member && b == .owner }
 }
 
-/// One configured API key. The secret never appears in `description`,
-/// `debugDescription` or `dump()` output.
+/// Where a key was defined: the operator's config file or environment, or
+/// the key admin API (`POST /api/v1/keys`). Only the last can be revoked
+/// through the API.
+public enum KeySource: String, Sendable, Codable {
+    case config
+    case environment
+    case api
+}
+
+/// One API key. Only its SHA-256 digest is held: the secret itself is never
+/// kept, printed, logged or written to disk.
 public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
                       CustomReflectable {
-    public var key: String
+    /// SHA-256 of the key's UTF-8 bytes.
+    public let digest: [UInt8]
     public var role: KeyRole
     public var organisation: String
     public var name: String?
+    public var source: KeySource
+    /// Unix seconds; keys from the admin API only.
+    public var createdAt: Int?
 
-    public init(key: String, role: KeyRole = .member, organisation: String = "default", name: String? = nil) {
-        self.key = key
+    public init(key: String, role: KeyRole = .member, organisation: String = "default", name: String? = nil,
+                source: KeySource = .config, createdAt: Int? = nil) {
+        self.init(digest: SHA256.hash(Array(key.utf8)), role: role, organisation: organisation, name: name,
+                  source: source, createdAt: createdAt)
+    }
+
+    public init(digest: [UInt8], role: KeyRole, organisation: String, name: String?, source: KeySource, createdAt: Int?) {
+        self.digest = digest
         self.role = role
         self.organisation = organisation
         self.name = name
+        self.source = source
+        self.createdAt = createdAt
     }
 
+    /// A stable public handle: the first 16 hex digits of the digest.
+    public var id: String { "key_" + SHA256.hex(Array(digest.prefix(8))) }
+
     public var description: String {
-        "APIKey(key: <redacted>, role: \(role.rawValue), organisation: \(organisation)\(name.map { ", name: \($0)" } ?? ""))"
+        "APIKey(\(id), role: \(role.rawValue), organisation: \(organisation)\(name.map { ", name: \($0)" } ?? ""))"
     }
     public var debugDescription: String { description }
     public var customMirror: Mirror {
-        Mirror(self, children: ["key": "<redacted>", "role": role, "organisation": organisation,
-                                "name": name as Any], displayStyle: .struct)
+        Mirror(self, children: ["id": id, "role": role, "organisation": organisation,
+                                "name": name as Any, "source": source], displayStyle: .struct)
     }
 }
 

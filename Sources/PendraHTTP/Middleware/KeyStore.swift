@@ -18,13 +18,9 @@ public struct KeyStore: Sendable, CustomStringConvertible, CustomReflectable {
     public static let environmentVariable = "PENDRA_API_KEYS"
 
     public let keys: [APIKey]
-    private let secrets: [[UInt8]]
-    private let width: Int
 
     public init(keys: [APIKey]) {
         self.keys = keys
-        self.secrets = keys.map { Array($0.key.utf8) }
-        self.width = secrets.map(\.count).max() ?? 0
     }
 
     /// Configuration keys first, then those of `PENDRA_API_KEYS`.
@@ -53,8 +49,9 @@ public struct KeyStore: Sendable, CustomStringConvertible, CustomReflectable {
             }
             let org = fields.count > 2 && !fields[2].isEmpty ? fields[2] : "default"
             let name = fields.count > 3 && !fields[3].isEmpty ? fields[3] : nil
-            if out.contains(where: { $0.key == fields[0] }) { throw .duplicateKey(entry: position) }
-            out.append(APIKey(key: fields[0], role: role, organisation: org, name: name))
+            let key = APIKey(key: fields[0], role: role, organisation: org, name: name, source: .environment)
+            if out.contains(where: { $0.digest == key.digest }) { throw .duplicateKey(entry: position) }
+            out.append(key)
         }
         return out
     }
@@ -116,15 +113,15 @@ public struct KeyStore: Sendable, CustomStringConvertible, CustomReflectable {
         principal.role == .owner ? .success(principal) : .failure(.forbidden())
     }
 
-    /// The configured key equal to `candidate`. Every stored key is compared
-    /// in full, each over the same padded width, with no early exit, so the
-    /// time taken says nothing about which key (or how much of one) matched.
+    /// The key whose digest equals `candidate`'s. The candidate is hashed
+    /// once; every stored digest is compared in full (32 bytes, no early
+    /// exit), so the time taken says nothing about which key matched or how
+    /// much of one.
     func lookup(_ candidate: String) -> APIKey? {
-        let c = Array(candidate.utf8)
-        let span = max(width, c.count)
+        let c = SHA256.hash(Array(candidate.utf8))
         var found = -1
-        for (i, stored) in secrets.enumerated() {
-            let equal = KeyStore.constantTimeEquals(stored, c, width: span)
+        for (i, stored) in keys.enumerated() {
+            let equal = KeyStore.constantTimeEquals(stored.digest, c)
             // Select without branching on the secret-dependent comparison.
             let mask = 0 &- Int(equal ? 1 : 0)
             found = (i & mask) | (found & ~mask)
@@ -132,15 +129,11 @@ public struct KeyStore: Sendable, CustomStringConvertible, CustomReflectable {
         return found >= 0 ? keys[found] : nil
     }
 
-    /// Equality over `width` bytes (shorter buffers padded with zeros) with
-    /// the length difference folded in: XOR-accumulate, no early exit.
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8], width: Int) -> Bool {
-        var diff = UInt64(truncatingIfNeeded: a.count ^ b.count)
-        for i in 0..<width {
-            let x: UInt8 = i < a.count ? a[i] : 0
-            let y: UInt8 = i < b.count ? b[i] : 0
-            diff |= UInt64(x ^ y)
-        }
+    /// Equality of two digests: XOR-accumulate, no early exit.
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }  // lengths are public (32)
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
         return diff == 0
     }
 }
