@@ -57,16 +57,17 @@ LlamaBackend.initialize(logLevel: options.llamaLogLevel) { level, message in
     Log.write(level: Log.Level(parsing: level.description) ?? .info, message: "llama.cpp: \(message)")
 }
 
-let keys: KeyStore
+let keys: KeyRegistry
 do {
     let fromConfig = config.apiKeys.map {
         APIKey(key: $0.key, role: $0.role == "owner" ? .owner : .member, organisation: $0.organisation, name: $0.name)
     }
-    keys = try KeyStore.load(config: fromConfig, environment: ProcessInfo.processInfo.environment)
+    let operatorKeys = try KeyStore.load(config: fromConfig, environment: ProcessInfo.processInfo.environment).keys
+    keys = try KeyRegistry(operatorKeys: operatorKeys, file: config.apiKeysFile)
 } catch {
     die("\(error)", code: 2)
 }
-if keys.isOpen && !options.isLoopback && !options.allowRemote {
+if keys.snapshot.isOpen && !options.isLoopback && !options.allowRemote {
     die("refusing to serve \(options.host) without API keys: configure server.api_keys or PENDRA_API_KEYS, or pass --allow-remote", code: 2)
 }
 

@@ -66,7 +66,10 @@ extension ServerConfig {
         if let d = defaultModel, !models.contains(where: { $0.id == d }) {
             throw fail("server.default_model \"\(d)\" is not one of the models")
         }
-        return ServerConfig(
+        let keysFile = try s.string("api_keys_file").map {
+            $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
+        }
+        var config = ServerConfig(
             models: models,
             workerName: try s.string("worker_name") ?? ProcessInfo.processInfo.hostName,
             apiKeys: keys,
@@ -84,6 +87,8 @@ extension ServerConfig {
             idleTimeoutSeconds: try s.double("idle_timeout_seconds") ?? 60,
             maxConnections: try s.int("max_connections", min: 1) ?? 4096,
             source: path)
+        config.apiKeysFile = keysFile
+        return config
     }
 
     private static func jsonErrorText(_ error: Error) -> String {

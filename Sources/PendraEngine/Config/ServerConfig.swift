@@ -41,6 +41,9 @@ public struct ServerConfig: Sendable {
     public var models: [ModelEntry]
     public var workerName: String
     public var apiKeys: [KeyEntry]
+    /// Where keys made through the key admin API are kept (SHA-256 digests);
+    /// nil: they last until the process ends.
+    public var apiKeysFile: String? = nil
     /// Model served for ids clients ask for but the config lacks, e.g.
     /// Claude Code's `claude-*` ids; nil: such requests get a clear error.
     public var defaultModel: String?

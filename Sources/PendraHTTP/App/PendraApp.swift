@@ -19,7 +19,7 @@ public final class PendraApp: Sendable {
     }
 
     public let store: ModelStore
-    public let keys: KeyStore
+    public let keyRegistry: KeyRegistry
     public let limiter: RateLimiter
     public let metrics: Metrics
     public let worker: WorkerIdentity
@@ -28,10 +28,10 @@ public final class PendraApp: Sendable {
     private let router: Router
     private let accessLog: AccessLog
 
-    public init(store: ModelStore, keys: KeyStore, limiter: RateLimiter, metrics: Metrics,
+    public init(store: ModelStore, keys: KeyRegistry, limiter: RateLimiter, metrics: Metrics,
                 worker: WorkerIdentity, options: Options) {
         self.store = store
-        self.keys = keys
+        self.keyRegistry = keys
         self.limiter = limiter
         self.metrics = metrics
         self.worker = worker
@@ -63,6 +63,9 @@ public final class PendraApp: Sendable {
         r.add("GET", "/api/v1/catalogue", family: .pendra, auth: .public, handler: h { await CatalogueRoute(app: $0).handle($1) })
         r.add("POST", "/api/v1/models/{id}/load", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).load($1) })
         r.add("POST", "/api/v1/models/{id}/unload", family: .pendra, auth: .owner, handler: h { await ModelAdminRoute(app: $0).unload($1) })
+        r.add("GET", "/api/v1/keys", family: .pendra, auth: .owner, handler: h { await KeysRoute(app: $0).list($1) })
+        r.add("POST", "/api/v1/keys", family: .pendra, auth: .owner, handler: h { await KeysRoute(app: $0).create($1) })
+        r.add("DELETE", "/api/v1/keys/{id}", family: .pendra, auth: .owner, handler: h { await KeysRoute(app: $0).revoke($1) })
         for prefix in ["/v1", "/api/v1"] {
             r.add("POST", prefix + "/messages", family: .anthropic, auth: .member, rateLimited: true,
                   handler: h { await MessagesRoute(app: $0).handle($1) })
@@ -98,7 +101,7 @@ public final class PendraApp: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let path = RoutePattern.normalize(request.path)
         let observed = ObservedWriter(writer, workerHeaders: Self.inferencePaths.contains(path) ? worker.headers : [:])
-        let ctx = await router.handle(request, writer: observed, keys: keys, limiter: limiter)
+        let ctx = await router.handle(request, writer: observed, keys: keyRegistry.snapshot, limiter: limiter)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let route = ctx?.route ?? "unmatched"
         metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
