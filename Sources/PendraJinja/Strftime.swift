@@ -7,8 +7,8 @@ import Darwin
 
 /// `strftime_now(fmt)`: Python's `datetime.strftime` hands the format to the C
 /// library on Linux, so calling libc's strftime gives the same output, `%-d` included.
-enum Strftime {
-    static func format(_ format: String, _ date: Date, utc: Bool) -> String {
+public enum Strftime {
+    public static func format(_ format: String, _ date: Date, utc: Bool) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import PendraEngine
+import PendraJinja
 
 /// The engine on the generated random-weight llama model (CPU).
 final class ChatEngineTests: XCTestCase {
@@ -31,6 +32,15 @@ final class ChatEngineTests: XCTestCase {
         let t = m.tokenize("Hello, world!", addSpecial: true, parseSpecial: false)
         XCTAssertEqual(t, [128000, 9906, 11, 1917, 0])
         XCTAssertEqual(m.detokenize(Array(t.dropFirst())), "Hello, world!")
+    }
+
+    func testLlama3TemplateIsToldTodaysDate() throws {
+        let m = try loadModel()
+        let template = try ChatTemplate(source: m.chatTemplate, bosToken: m.tokenText(m.bos) ?? "", eosToken: "")
+        let text = try template.render(messages: [ChatMessage(role: "user", content: "hi")], tools: [])
+        let today = Strftime.format("%d %b %Y", Date(), utc: false)
+        XCTAssertTrue(text.contains("Today Date: \(today)\n"), text)
+        XCTAssertFalse(text.contains("26 Jul 2024"), text)
     }
 
     func testGreedyOutputIsTheSameAloneAndInABatchOfSixteen() async throws {

@@ -46,6 +46,11 @@ public final class ChatTemplate: Sendable {
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
+            // Llama 3.x templates print "Today Date: <date_string>" and fall
+            // back to "26 Jul 2024" without it; llama.cpp passes today's date,
+            // and so does Pendra, so the model is told the real date and the
+            // prompt is the one llama-server renders.
+            "date_string": .string(Strftime.format("%d %b %Y", Date(), utc: false)),
         ]
         if !tools.isEmpty { context["tools"] = .array(tools.map { JinjaValue($0.openAIShape) }) }
         do {
