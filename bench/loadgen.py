@@ -157,6 +157,19 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
+    def chat_text(self, model: str, messages: list[dict[str, str]], max_tokens: int) -> str | None:
+        """The content of one greedy, non-streamed completion (None on any error)."""
+        body = {"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "ignore_eos": True}
+        try:
+            resp = self._post("/chat/completions", body)
+            data = resp.read()
+            if resp.status != 200:
+                return None
+            return json.loads(data)["choices"][0]["message"]["content"]
+        except Exception:  # noqa: BLE001 - a failed check reads as a mismatch
+            self.close()
+            return None
+
     def stream_chat(self, model: str, messages: list[dict[str, str]], max_tokens: int,
                     extra: dict[str, Any] | None = None,
                     on_first: Callable[[float], None] | None = None) -> StreamResult:

@@ -352,6 +352,33 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+PARITY_PROMPTS = [
+    [{"role": "user", "content": "Hello there, how are you?"}],
+    [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Name three colours."}],
+    [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
+     {"role": "user", "content": "Tell me a story about a dragon."}],
+]
+
+
+def parity(raw: dict[str, Any]) -> tuple[int, int, list[int]]:
+    """Greedy outputs, Pendra vs llama-server, round by round: how many are
+    identical, how many were compared, and for the others how many leading
+    characters they share (random weights have near-ties, and a prompt
+    computed partly from a cached prefix rounds differently, so a late
+    divergence is expected; an early one means different prompts or math)."""
+    same = total = 0
+    shared: list[int] = []
+    for a, b in zip(raw["rounds"].get("pendra", []), raw["rounds"].get("llama-server", [])):
+        for x, y in zip(a.get("parity") or [], b.get("parity") or []):
+            total += 1
+            if x is not None and x == y:
+                same += 1
+            else:
+                x, y = x or "", y or ""
+                shared.append(next((i for i in range(min(len(x), len(y))) if x[i] != y[i]), min(len(x), len(y))))
+    return same, total, shared
+
+
 def chat_scenarios(base: str, model: str, p: dict[str, Any], tag: str,
                    only: set[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -533,8 +560,13 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         r = ratio(sc, k)
         lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(r)} | {spread('pendra', sc, k)} | "
                      f"{spread('llama-server', sc, k)} |")
+    same, compared, shared = parity(raw)
+    summary["greedy_parity"] = {"identical": same, "compared": compared, "shared_chars_of_the_rest": shared}
     errs = {s: sum(v.get("errors_total", 0) for v in m.values()) for s, m in med.items()}
-    lines += ["", f"Errors (all rounds): {json.dumps(errs)}", "", "| target | want | measured | met |",
+    lines += ["", f"Errors (all rounds): {json.dumps(errs)}", "",
+              f"Greedy parity: {same} of {compared} outputs identical (the same {len(PARITY_PROMPTS)} chats, "
+              "32 tokens at temperature 0, on both servers in each round)"
+              + (f"; the others share their first {', '.join(map(str, shared))} characters" if shared else ""), "", "| target | want | measured | met |",
               "|---|---|---:|---|"]
     for t in targets:
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
@@ -669,6 +701,11 @@ def main(argv: list[str] | None = None) -> int:
                 warm = Client(srv.base_url).stream_chat(chat_id, short_messages(8, "warmup")(0), 8)
                 if not warm.ok:
                     raise RuntimeError(f"{name} warm-up request failed: {warm.error}")
+                # Same prompts, greedy, on both servers: the outputs should be
+                # identical, which says both did the same work.
+                pc = Client(srv.base_url)
+                res["parity"] = [pc.chat_text(chat_id, m, 32) for m in PARITY_PROMPTS]
+                pc.close()
                 time.sleep(0.5)
                 warmed = rss_kb(srv.proc.pid)
                 res["rss"] = {"idle_mib": round(idle.get("VmRSS", 0) / 1024, 1),
