@@ -342,7 +342,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                 c4_tokens=64, c16_tokens=48, c64_tokens=24, prompt_words=16,
                 mixed_running=4, mixed_tokens=160, mixed_long=2, mixed_long_words=700,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=1, prefix_reused=3,
-                embed_words=24, embed_b1_reqs=32, embed_b64_reqs=3),
+                embed_words=24, embed_b1_reqs=200, embed_b64_reqs=3),
     # A GPU with an 8B model: longer streams, more requests.
     "gpu": dict(ctx=32768, parallel=64, batch=2048, single_tokens=256, single_reqs=3,
                 c4_tokens=256, c16_tokens=256, c64_tokens=256, prompt_words=64,
