@@ -14,6 +14,12 @@ final class SamplerChain: @unchecked Sendable {
     /// of the vocabulary first (the chain has no state to update).
     private let plainGreedy: Bool
     private let vocabSize: Int
+    /// A grammar constrains the output: sample through `sampleWellFormed`.
+    let hasGrammar: Bool
+    /// Where the output stands inside a UTF-8 character (UTF8TokenTable).
+    private var utf8State = UTF8TokenTable.complete
+    /// One candidate per token, for grammar sampling; allocated on first use.
+    private var candidates: UnsafeMutablePointer<llama_token_data>?
 
     init(_ p: SamplingParameters, model: LlamaModel) throws(EngineError) {
         var cp = llama_sampler_chain_default_params()
@@ -21,6 +27,7 @@ final class SamplerChain: @unchecked Sendable {
         guard let chain = llama_sampler_chain_init(cp) else { throw .backend("cannot create a sampler chain") }
         pointer = chain
         vocabSize = model.vocabSize
+        hasGrammar = p.grammar != nil
         plainGreedy = p.temperature <= 0 && p.logitBias.isEmpty && p.grammar == nil
             && p.repetitionPenalty == 1 && p.frequencyPenalty == 0 && p.presencePenalty == 0
 
@@ -56,7 +63,10 @@ final class SamplerChain: @unchecked Sendable {
         llama_sampler_chain_add(chain, llama_sampler_init_dist(seed))
     }
 
-    deinit { llama_sampler_free(pointer) }
+    deinit {
+        llama_sampler_free(pointer)
+        candidates?.deallocate()
+    }
 
     /// Samples from the logits of batch position `index` and records the
     /// token in the chain's history (penalties, grammar state).
@@ -71,5 +81,32 @@ final class SamplerChain: @unchecked Sendable {
             return best
         }
         return llama_sampler_sample(pointer, context.pointer, index)
+    }
+
+    /// `sample` for a grammar-constrained sequence: tokens that would make
+    /// the output ill-formed UTF-8 are masked before the chain runs, so the
+    /// characters the grammar counted are the characters the client gets.
+    /// (What `llama_sampler_sample` does, with the mask added.)
+    func sampleWellFormed(_ context: LlamaContext, index: Int32, table: UTF8TokenTable) -> Token {
+        guard let logits = context.logits(at: index), table.vocabSize == vocabSize else {
+            return sample(context, index: index)
+        }
+        let cand = candidates ?? .allocate(capacity: vocabSize)
+        candidates = cand
+        let state = utf8State
+        for i in 0..<vocabSize {
+            let ok = table.after(i, from: state) != UTF8TokenTable.invalid
+            cand[i] = llama_token_data(id: Int32(i), logit: ok ? logits[i] : -.infinity, p: 0)
+        }
+        var array = llama_token_data_array(data: cand, size: vocabSize, selected: -1, sorted: false)
+        llama_sampler_apply(pointer, &array)
+        guard array.selected >= 0, array.selected < array.size else {
+            return sample(context, index: index)
+        }
+        let token = array.data[Int(array.selected)].id
+        llama_sampler_accept(pointer, token)
+        let after = table.after(Int(token), from: state)
+        utf8State = after == UTF8TokenTable.invalid ? UTF8TokenTable.complete : after
+        return token
     }
 }
