@@ -138,14 +138,16 @@ def test_streamed_function_call_through_the_helper(server):
 def test_custom_tool_comes_back_as_free_form_input(server):
     client = server.openai()
     tools = [{"type": "custom", "name": "apply_patch", "description": "Apply a patch to files"}]
-    # Free-form input has no length bound, so random weights write a long one.
+    # Free-form input has no length bound and random weights rarely pick a
+    # closing quote: a bias on `"` (token 1 in the Llama 3 vocabulary) ends it.
+    close = {"logit_bias": {"1": 6}}
     r = client.responses.create(model=CHAT_MODEL, input="Fix the typo.", tools=tools, tool_choice="required",
-                                max_output_tokens=1000, temperature=0)
+                                max_output_tokens=1000, temperature=0, extra_body=close)
     calls = [o for o in r.output if o.type == "custom_tool_call"]
     assert len(calls) == 1, r.output
     assert calls[0].name == "apply_patch" and isinstance(calls[0].input, str)
     with client.responses.stream(model=CHAT_MODEL, input="Fix the typo.", tools=tools, tool_choice="required",
-                                 max_output_tokens=1000, temperature=0) as s:
+                                 max_output_tokens=1000, temperature=0, extra_body=close) as s:
         deltas = [e.delta for e in s if e.type == "response.custom_tool_call_input.delta"]
         final = s.get_final_response()
     streamed = [o for o in final.output if o.type == "custom_tool_call"]
