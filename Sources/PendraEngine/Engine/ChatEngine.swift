@@ -1,3 +1,4 @@
+import CLlama
 import Foundation
 import Synchronization
 
@@ -34,6 +35,9 @@ public final class ChatEngine: @unchecked Sendable {
     private var steps = 0
     /// Built on the first grammar-constrained request (~0.1 s for a 128k vocabulary).
     private lazy var utf8Table = UTF8TokenTable(model: model)
+    /// One candidate per token for grammar sampling, shared by all sequences;
+    /// allocated on first use.
+    private var candidates: UnsafeMutablePointer<llama_token_data>?
 
     public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil) throws {
         self.model = model
@@ -102,6 +106,8 @@ public final class ChatEngine: @unchecked Sendable {
 
     /// Cancels a generation; it ends with `.cancelled` at the next step and its slot is freed.
     public func cancel(_ id: UInt64) { inbox.cancel(id) }
+
+    deinit { candidates?.deallocate() }
 
     /// Ends every generation (with an error saying the server is stopping)
     /// and stops the thread. The engine cannot be used after.
@@ -182,9 +188,14 @@ public final class ChatEngine: @unchecked Sendable {
         let runningBefore = scheduler.running.count
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
-            let token = g.sampler.hasGrammar
-                ? g.sampler.sampleWellFormed(context, index: index, table: utf8Table)
-                : g.sampler.sample(context, index: index)
+            let token: Token
+            if g.sampler.hasGrammar {
+                let buffer = candidates ?? .allocate(capacity: model.vocabSize)
+                candidates = buffer
+                token = g.sampler.sampleWellFormed(context, index: index, table: utf8Table, candidates: buffer)
+            } else {
+                token = g.sampler.sample(context, index: index)
+            }
             handle(token, for: g, now: now)
         }
         if scheduler.running.count < runningBefore { trimPrefixCache() }

@@ -18,8 +18,6 @@ final class SamplerChain: @unchecked Sendable {
     let hasGrammar: Bool
     /// Where the output stands inside a UTF-8 character (UTF8TokenTable).
     private var utf8State = UTF8TokenTable.complete
-    /// One candidate per token, for grammar sampling; allocated on first use.
-    private var candidates: UnsafeMutablePointer<llama_token_data>?
 
     init(_ p: SamplingParameters, model: LlamaModel) throws(EngineError) {
         var cp = llama_sampler_chain_default_params()
@@ -63,10 +61,7 @@ final class SamplerChain: @unchecked Sendable {
         llama_sampler_chain_add(chain, llama_sampler_init_dist(seed))
     }
 
-    deinit {
-        llama_sampler_free(pointer)
-        candidates?.deallocate()
-    }
+    deinit { llama_sampler_free(pointer) }
 
     /// Samples from the logits of batch position `index` and records the
     /// token in the chain's history (penalties, grammar state).
@@ -87,12 +82,13 @@ final class SamplerChain: @unchecked Sendable {
     /// the output ill-formed UTF-8 are masked before the chain runs, so the
     /// characters the grammar counted are the characters the client gets.
     /// (What `llama_sampler_sample` does, with the mask added.)
-    func sampleWellFormed(_ context: LlamaContext, index: Int32, table: UTF8TokenTable) -> Token {
+    /// `candidates` holds one entry per token; the engine lends the same one
+    /// to every sequence (sampling is sequential on its thread).
+    func sampleWellFormed(_ context: LlamaContext, index: Int32, table: UTF8TokenTable,
+                          candidates cand: UnsafeMutablePointer<llama_token_data>) -> Token {
         guard let logits = context.logits(at: index), table.vocabSize == vocabSize else {
             return sample(context, index: index)
         }
-        let cand = candidates ?? .allocate(capacity: vocabSize)
-        candidates = cand
         let state = utf8State
         for i in 0..<vocabSize {
             let ok = table.after(i, from: state) != UTF8TokenTable.invalid
