@@ -151,6 +151,9 @@ class PendraServer:
                 self.proc.kill()
                 self.proc.wait(5)
         self._stderr.close()
+        # A stopped server's log no longer belongs in later failure reports.
+        if self in _SERVERS:
+            _SERVERS.remove(self)
 
     def openai(self, api_key: str = "unused", prefix: str = "/v1") -> openai.OpenAI:
         return openai.OpenAI(base_url=self.url + prefix, api_key=api_key, max_retries=0, timeout=60)

@@ -12,21 +12,12 @@ import anthropic
 import pytest
 
 from anthropic_helpers import (GREEDY, STOP_REASONS, delta_text, long_text, raw_stream, sdk)
-from conftest import _SERVERS, CHAT_MODEL, REQUIRED_FILES, _model_entry, _start
+from conftest import CHAT_MODEL, REQUIRED_FILES, _model_entry, _start
 from e2e_helpers import REQUEST_ID_RE
 
 HELLO = [{"role": "user", "content": "Hello there, please describe the weather."}]
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
 N = 20  # tokens for the capped generations: short, the debug binary is slow on 2 shared cores
-
-
-
-def _stop(srv):
-    """Stops a module's server and forgets it: conftest's failure hook reads the
-    stderr of every server it knows, and a stopped one has a closed log file."""
-    srv.stop()
-    if srv in _SERVERS:
-        _SERVERS.remove(srv)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +30,7 @@ def anth_server(tmp_path_factory, models_dir):
     }
     srv = _start("anthropic", config, tmp_path_factory)
     yield srv
-    _stop(srv)
+    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from anthropic_helpers import GREEDY, anthropic_error, post_oversized, sdk, sdk_error
-from conftest import _SERVERS, CHAT_MODEL, MEMBER_KEY, ONDEMAND_MODEL, REQUIRED_FILES, _model_entry, _start
+from conftest import CHAT_MODEL, MEMBER_KEY, ONDEMAND_MODEL, REQUIRED_FILES, _model_entry, _start
 
 HELLO = [{"role": "user", "content": "Hello there"}]
 pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
@@ -19,15 +19,6 @@ BODY_LIMIT = 32 * 1024 * 1024  # the server's default request body limit
 
 RL_MEMBER_KEY = "sk-anth-rl-member"
 RL_OWNER_KEY = "sk-anth-rl-owner"
-
-
-
-def _stop(srv):
-    """Stops a module's server and forgets it: conftest's failure hook reads the
-    stderr of every server it knows, and a stopped one has a closed log file."""
-    srv.stop()
-    if srv in _SERVERS:
-        _SERVERS.remove(srv)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,7 @@ def plain_server(tmp_path_factory, models_dir):
     }
     srv = _start("anthropic-plain", config, tmp_path_factory)
     yield srv
-    _stop(srv)
+    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +51,7 @@ def limited_server(tmp_path_factory, models_dir):
     }
     srv = _start("anthropic-limited", config, tmp_path_factory)
     yield srv
-    _stop(srv)
+    srv.stop()
 
 
 @pytest.fixture(scope="module")
