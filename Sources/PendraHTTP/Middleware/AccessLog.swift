@@ -1,3 +1,5 @@
+import PendraEngine
+
 /// What the access log records about one request. Deliberately holds no
 /// headers: keys cannot reach the log through it.
 public struct AccessLogEntry: Sendable {
@@ -84,23 +86,6 @@ public struct AccessLog: Sendable {
         let safe = !value.isEmpty && value.unicodeScalars.allSatisfy {
             $0.value > 0x20 && $0.value != 0x7F && $0 != "\"" && $0 != "\\" && $0 != "="
         }
-        if safe { return value }
-        var out = "\""
-        for s in value.unicodeScalars {
-            switch s {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if s.value < 0x20 || s.value == 0x7F {
-                    out += "\\x" + (s.value < 0x10 ? "0" : "") + String(s.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(s)
-                }
-            }
-        }
-        return out + "\""
+        return safe ? value : cQuoted(value)
     }
 }
