@@ -36,23 +36,29 @@ public final class KeyRegistry: @unchecked Sendable {
 
     /// Revokes an API-made key. Operator keys are changed where they are
     /// defined; the last owner key is kept so the server stays manageable.
+    /// The checks run under the same lock as the change, so two revocations
+    /// cannot both pass the last-owner check.
     @discardableResult
     public func revoke(id: String) throws(KeyRegistryError) -> APIKey {
-        let all = snapshot.keys
-        guard let key = all.first(where: { $0.id == id }) else { throw .notFound(id) }
-        guard key.source == .api else { throw .notRevocable(id, key.source) }
-        if key.role == .owner && all.filter({ $0.role == .owner }).count == 1 { throw .lastOwner(id) }
-        try change { $0.removeAll { $0.id == id } }
-        return key
+        var revoked: APIKey?
+        try change { created throws(KeyRegistryError) in
+            let all = operatorKeys + created
+            guard let key = all.first(where: { $0.id == id }) else { throw .notFound(id) }
+            guard key.source == .api else { throw .notRevocable(id, key.source) }
+            if key.role == .owner && all.filter({ $0.role == .owner }).count == 1 { throw .lastOwner(id) }
+            created.removeAll { $0.id == id }
+            revoked = key
+        }
+        return revoked!
     }
 
     /// Applies `edit` to the API-made keys, writes the file, then swaps the
-    /// snapshot; a failed write changes nothing.
-    private func change(_ edit: (inout [APIKey]) -> Void) throws(KeyRegistryError) {
+    /// snapshot; a refused edit or a failed write changes nothing.
+    private func change(_ edit: (inout [APIKey]) throws(KeyRegistryError) -> Void) throws(KeyRegistryError) {
         lock.lock()
         defer { lock.unlock() }
         var next = created
-        edit(&next)
+        try edit(&next)
         if let file { try Self.write(next, to: file) }
         created = next
         current = KeyStore(keys: operatorKeys + next)

@@ -8,7 +8,7 @@ struct KeysRoute {
 
     func list(_ ctx: RequestContext) async {
         let keys = app.keyRegistry.snapshot.keys
-        ctx.sendJSON(JSON(["object": "list", "data": .array(keys.map(Self.entry)),
+        ctx.sendJSON(JSON(["object": "list", "data": .array(keys.map { .object(Self.entry($0)) }),
                            "persistent": .bool(app.keyRegistry.file != nil)]).bytes)
     }
 
@@ -26,7 +26,7 @@ struct KeysRoute {
             guard !organisation.isEmpty else { throw body.invalid("organisation", "must not be empty") }
             let (key, secret) = try app.keyRegistry.create(role: role, organisation: organisation, name: try body.string("name"))
             Log.write(level: .info, message: "api key \(key.id) created (role \(role.rawValue), organisation \(organisation))")
-            var out = Self.entry(key).object!
+            var out = Self.entry(key)
             out["key"] = .string(secret)
             out["persistent"] = .bool(app.keyRegistry.file != nil)
             ctx.sendJSON(JSON.object(out).bytes, status: 201)
@@ -54,7 +54,7 @@ struct KeysRoute {
         }
     }
 
-    static func entry(_ k: APIKey) -> JSON {
+    static func entry(_ k: APIKey) -> JSONObject {
         ["id": .string(k.id), "name": k.name.map { .string($0) } ?? .null, "role": .string(k.role.rawValue),
          "organisation": .string(k.organisation), "source": .string(k.source.rawValue),
          "created_at": k.createdAt.map { .int($0) } ?? .null]
