@@ -20,10 +20,9 @@ public struct UTF8TokenTable: Sendable {
     public static let complete: UInt8 = 0
 
     private let next: [UInt8]
-    public let vocabSize: Int
+    public var vocabSize: Int { next.count / Self.stateCount }
 
     public init(pieces: [[UInt8]]) {
-        vocabSize = pieces.count
         var table = [UInt8](repeating: Self.invalid, count: pieces.count * Self.stateCount)
         for (token, bytes) in pieces.enumerated() {
             for state in 0..<Self.stateCount {

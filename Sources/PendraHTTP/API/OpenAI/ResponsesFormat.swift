@@ -46,8 +46,13 @@ struct ResponsesFormat {
     }
 
     /// A function call, or a custom tool call when the tool was declared custom.
+    /// A call's output item id: `fc_` and the call id's random part.
+    static func itemID(_ call: ChatToolCall) -> String {
+        "fc_" + call.id.replacingOccurrences(of: "call_", with: "")
+    }
+
     func callItem(_ call: ChatToolCall, status: String, arguments: String? = nil) -> JSON {
-        let itemID = JSON.string("fc_" + call.id.replacingOccurrences(of: "call_", with: ""))
+        let itemID = JSON.string(Self.itemID(call))
         if request.customTools.contains(call.name) {
             let input = arguments ?? Self.customInput(call.arguments)
             return ["type": "custom_tool_call", "id": itemID, "status": .string(status), "call_id": .string(call.id),

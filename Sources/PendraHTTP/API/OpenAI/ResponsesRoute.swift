@@ -71,8 +71,7 @@ struct ResponsesRoute {
                 index = 1
             }
             for call in output.calls {
-                let done = format.callItem(call, status: "completed")
-                let id = done.object?["id"] ?? .null
+                let id = JSON.string(ResponsesFormat.itemID(call))
                 events.send("response.output_item.added", ["output_index": .int(index),
                                                            "item": format.callItem(call, status: "in_progress", arguments: "")])
                 if format.request.customTools.contains(call.name) {
@@ -85,7 +84,7 @@ struct ResponsesRoute {
                     events.send("response.function_call_arguments.done", ["item_id": id, "output_index": .int(index),
                                                                           "name": .string(call.name), "arguments": .string(call.arguments)])
                 }
-                events.send("response.output_item.done", ["output_index": .int(index), "item": done])
+                events.send("response.output_item.done", ["output_index": .int(index), "item": format.callItem(call, status: "completed")])
                 index += 1
             }
             let items = format.outputItems(text: text, calls: output.calls, status: status)
