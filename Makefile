@@ -9,11 +9,13 @@ PORT ?= 8080
 CONFIG ?= models.example
 
 # GNU make 4.3 does not pass command-line variables to $(shell), so the
-# backend switches are handed over explicitly (make build CUDA=1 / NATIVE=1).
+# backend switches are handed over explicitly (make build CUDA=1 / NATIVE=1 /
+# BLAS=1; BLAS=1 is the OpenBLAS CPU build, slower than ggml's own kernels here).
 CUDA ?= 0
 NATIVE ?= 0
-export CUDA NATIVE
-LLAMA_PREFIX := $(shell CUDA=$(CUDA) NATIVE=$(NATIVE) scripts/llama-build.sh --print-prefix)
+BLAS ?= 0
+export CUDA NATIVE BLAS
+LLAMA_PREFIX := $(shell CUDA=$(CUDA) NATIVE=$(NATIVE) BLAS=$(BLAS) scripts/llama-build.sh --print-prefix)
 LLAMA_SRC := $(shell scripts/llama-build.sh --print-src)
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -11,10 +11,12 @@ need_cmd ninja ninja-build
 need_cmd pkg-config pkg-config
 need_cmd curl curl
 need_cmd python3 python3
-# OpenBLAS headers and library for ggml's BLAS backend (any one location will do).
+# OpenBLAS headers and library, only for the BLAS=1 build (any one location will do).
 have_any() { for pattern in "$@"; do compgen -G "$pattern" >/dev/null && return 0; done; return 1; }
-have_any '/usr/include/*/openblas*/cblas.h' '/usr/include/openblas/cblas.h' '/usr/include/*/cblas.h' \
-  || missing+=(libopenblas-dev)
+if [ "${BLAS:-0}" = 1 ]; then
+  have_any '/usr/include/*/openblas*/cblas.h' '/usr/include/openblas/cblas.h' '/usr/include/*/cblas.h' \
+    || missing+=(libopenblas-dev)
+fi
 # The test venv: python3 -m venv needs ensurepip (Debian's python3-venv).
 if command -v python3 >/dev/null 2>&1; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)

@@ -10,6 +10,10 @@
 #   BACKEND           cpu | cuda (default: cuda when CUDA=1 or nvcc is on PATH)
 #   NATIVE=1          optimise for this CPU (-march=native); off by default so a
 #                     build can be copied to another x86-64-v3 machine
+#   BLAS=1            CPU build with ggml's OpenBLAS backend. Off by default:
+#                     measured on every weight type served here, ggml's own
+#                     kernels prefill 1.8-4x faster and embed 3x faster than
+#                     OpenBLAS on the 2-core build machines (docs/benchmarks.md)
 #   PENDRA_CACHE      cache root (default ${XDG_CACHE_HOME:-~/.cache}/pendra)
 #   JOBS              parallel build jobs (default: nproc)
 set -euo pipefail
@@ -19,7 +23,9 @@ if [ -z "${BACKEND:-}" ]; then
   if [ "${CUDA:-0}" = 1 ] || command -v nvcc >/dev/null 2>&1; then BACKEND=cuda; else BACKEND=cpu; fi
 fi
 CACHE="${PENDRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pendra}"
-TAG="$V-$BACKEND$([ "${NATIVE:-0}" = 1 ] && echo -native || true)"
+BLAS="${BLAS:-0}"
+[ "$BACKEND" = cuda ] && BLAS=0
+TAG="$V-$BACKEND$([ "$BLAS" = 1 ] && echo -blas || true)$([ "${NATIVE:-0}" = 1 ] && echo -native || true)"
 PREFIX="$CACHE/llama.cpp-$TAG"
 SRC="$CACHE/src/llama-cpp-python-$V/vendor/llama.cpp"
 JOBS="${JOBS:-$(nproc)}"
@@ -57,7 +63,7 @@ cmake_flags() {
   local f=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON
     -DCMAKE_INSTALL_RPATH='$ORIGIN' -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF
     -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF
-    -DLLAMA_USE_PREBUILT_UI=OFF)
+    -DLLAMA_USE_PREBUILT_UI=OFF -DGGML_RPC=ON)
   if [ "${NATIVE:-0}" = 1 ]; then
     f+=(-DGGML_NATIVE=ON)
   else
@@ -69,8 +75,10 @@ cmake_flags() {
   fi
   if [ "$BACKEND" = cuda ]; then
     f+=(-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCH:-native}")
-  else
+  elif [ "$BLAS" = 1 ]; then
     f+=(-DGGML_BLAS=ON -DGGML_BLAS_VENDOR=OpenBLAS)
+  else
+    f+=(-DGGML_BLAS=OFF)
   fi
   printf '%s\n' "${f[@]}"
 }
