@@ -57,6 +57,7 @@ build: llama
 	swift build -c release $(SWIFT_FLAGS)
 
 models: llama venv
+	@$(PY) scripts/fetch_models.py --out models
 	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models
 
 run: deps build models
