@@ -3,8 +3,9 @@ import Foundation
 /// A runtime value, modelled on the Python objects jinja2 templates see.
 public enum JinjaValue: Sendable {
     case none
-    /// jinja2's default `Undefined`: prints as "", is falsy, iterates as empty.
-    case undefined
+    /// jinja2's default `Undefined`: prints as "", is falsy, iterates as empty;
+    /// other uses raise the message it carries.
+    case undefined(JinjaUndefined)
     case bool(Bool)
     case int(Int)
     case double(Double)
