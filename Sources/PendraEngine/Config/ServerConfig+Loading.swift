@@ -7,18 +7,16 @@ extension ServerConfig {
         func fail(_ m: String) -> ConfigError { ConfigError(file: path, message: m) }
         guard FileManager.default.fileExists(atPath: path) else { throw fail("file not found") }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
-            throw fail("invalid JSON: \(Self.jsonErrorText(error))")
-        }
-        guard let root = json as? [String: Any] else { throw fail("top level must be a JSON object") }
+        let json: JSON
+        do { json = try JSON.parse(Array(data)) } catch { throw fail("invalid JSON: \(error.message)") }
+        guard let root = json.object else { throw fail("top level must be a JSON object") }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
 
-        guard let list = root["models"] as? [Any] else { throw fail("\"models\" must be an array") }
+        guard let list = root["models"]?.array else { throw fail("\"models\" must be an array") }
         var models: [ModelEntry] = []
         for (i, item) in list.enumerated() {
             let at = "models[\(i)]"
-            guard let m = item as? [String: Any] else { throw fail("\(at) must be an object") }
+            guard let m = item.object else { throw fail("\(at) must be an object") }
             let f = Fields(object: m, at: at, fail: fail)
             let id = try f.string("id", required: true)!
             guard !id.isEmpty, !id.contains(where: { $0.isWhitespace }) else { throw fail("\(at).id must be a non-empty name without spaces") }
@@ -45,15 +43,15 @@ extension ServerConfig {
             models.append(entry)
         }
 
-        let server = root["server"] as? [String: Any] ?? [:]
-        if root["server"] != nil && !(root["server"] is [String: Any]) { throw fail("\"server\" must be an object") }
+        let server = root["server"]?.object ?? [:]
+        if let s = root["server"], s.object == nil { throw fail("\"server\" must be an object") }
         let s = Fields(object: server, at: "server", fail: fail)
         var keys: [KeyEntry] = []
         if let rawKeys = server["api_keys"] {
-            guard let arr = rawKeys as? [Any] else { throw fail("server.api_keys must be an array") }
+            guard let arr = rawKeys.array else { throw fail("server.api_keys must be an array") }
             for (i, k) in arr.enumerated() {
                 let at = "server.api_keys[\(i)]"
-                guard let o = k as? [String: Any] else { throw fail("\(at) must be an object") }
+                guard let o = k.object else { throw fail("\(at) must be an object") }
                 let kf = Fields(object: o, at: at, fail: fail)
                 let role = try kf.string("role") ?? "member"
                 guard role == "owner" || role == "member" else { throw fail("\(at).role must be owner or member") }
@@ -91,29 +89,24 @@ extension ServerConfig {
         return config
     }
 
-    private static func jsonErrorText(_ error: Error) -> String {
-        let ns = error as NSError
-        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
-    }
-
     /// Typed field access that names the field in its errors.
     private struct Fields {
-        let object: [String: Any]
+        let object: JSONObject
         let at: String
         let fail: (String) -> ConfigError
 
         func string(_ k: String, required: Bool = false) throws(ConfigError) -> String? {
-            guard let v = object[k], !(v is NSNull) else {
+            guard let v = object[k], !v.isNull else {
                 if required { throw fail("\(at).\(k) is required") }
                 return nil
             }
-            guard let s = v as? String else { throw fail("\(at).\(k) must be a string") }
+            guard let s = v.string else { throw fail("\(at).\(k) must be a string") }
             return s
         }
 
         func int(_ k: String, min lo: Int? = nil, max hi: Int? = nil) throws(ConfigError) -> Int? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, !JSON.isBoolean(n), let i = Int(exactly: n.doubleValue) else {
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let i = v.int else {
                 throw fail("\(at).\(k) must be an integer")
             }
             if let lo, i < lo { throw fail("\(at).\(k) must be at least \(lo)") }
@@ -122,15 +115,15 @@ extension ServerConfig {
         }
 
         func double(_ k: String) throws(ConfigError) -> Double? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, !JSON.isBoolean(n) else { throw fail("\(at).\(k) must be a number") }
-            return n.doubleValue
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let d = v.double else { throw fail("\(at).\(k) must be a number") }
+            return d
         }
 
         func bool(_ k: String) throws(ConfigError) -> Bool? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, JSON.isBoolean(n) else { throw fail("\(at).\(k) must be true or false") }
-            return n.boolValue
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let b = v.bool else { throw fail("\(at).\(k) must be true or false") }
+            return b
         }
     }
 }
