@@ -1,66 +1,91 @@
 /// String literals: escapes, surrogate pairs and UTF-8 validation.
 extension JSONParser {
     /// Reads the string opening at `pos` (a quote) and moves past its end.
-    /// Strings without escapes, nearly all of a request body, are validated
-    /// and decoded straight from the input.
+    /// Strings without escapes, nearly all of a request body, are decoded
+    /// straight from the input; with escapes, runs of plain bytes are copied
+    /// into `scratch` whole. UTF-8 is checked by Swift's validator once per
+    /// string; `locateMalformedUTF8` runs only to name the offending byte.
     mutating func string() throws(JSON.ParseError) -> String {
         let open = pos
         let start = pos + 1
-        // Local index: the scan is the hot loop of a request body.
-        var i = start
         let n = bytes.count
+        var i = plainRunEnd(from: start)
+        if i < n, bytes[i] == UInt8(ascii: "\"") {
+            pos = i + 1
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<i])
+            if let s = String(validating: raw, as: UTF8.self) { return s }
+            try locateMalformedUTF8(start..<i)
+            return String(decoding: raw, as: UTF8.self)  // not reached: the two validators agree
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
         while i < n {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 pos = i + 1
-                return try decoded(start..<i)
+                if let s = String(validating: scratch, as: UTF8.self) { return s }
+                try locateMalformedUTF8(start..<i)
+                return String(decoding: scratch, as: UTF8.self)  // not reached, as above
             }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { pos = i; throw controlCharacter(b) }
-            i += 1
-        }
-        pos = i
-        guard pos < bytes.count else {
-            _ = try decoded(start..<pos)  // malformed UTF-8 before the end is the first problem
-            throw fail("unterminated string (opened at byte \(open))")
-        }
-        // Escapes: copy runs of plain bytes into `scratch` in one go each.
-        scratch.removeAll(keepingCapacity: true)
-        pos = start
-        while pos < n {
-            let run = pos
-            var i = pos
-            while i < n {
-                let b = bytes[i]
-                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
-                if b < 0x80 { i += 1; continue }
+            if b < 0x20 {
+                try locateMalformedUTF8(start..<i)
                 pos = i
-                try skipUTF8Sequence()
-                i = pos
+                throw controlCharacter(b)
             }
-            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
             pos = i
-            guard pos < n else { break }
-            let b = bytes[pos]
-            if b == UInt8(ascii: "\"") {
-                pos += 1
-                return String(decoding: scratch, as: UTF8.self)
-            }
-            if b < 0x20 { throw controlCharacter(b) }
             try escape()
+            let run = plainRunEnd(from: pos)
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pos..<run]))
+            i = run
         }
+        try locateMalformedUTF8(start..<n)
+        pos = n
         throw fail("unterminated string (opened at byte \(open))")
     }
 
-    /// The bytes as a String; Swift's validator (fast on ASCII) first, ours
-    /// only to find where malformed UTF-8 starts.
-    private mutating func decoded(_ range: Range<Int>) throws(JSON.ParseError) -> String {
-        if let s = String(validating: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) { return s }
-        let end = pos
+    /// The first index from `i` holding a quote, a backslash or a control
+    /// character: eight bytes per step (SWAR), since this scan is most of the
+    /// work on a large body. A flagged word is finished byte by byte.
+    private func plainRunEnd(from start: Int) -> Int {
+        var i = start
+        let n = bytes.count
+        if n >= 8, let base = UnsafeRawPointer(bytes.baseAddress) {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                // Each term has a high bit set where its byte is zero / below 0x20
+                // (never a miss; a false hit only next to a real one).
+                let hit = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+                if hit & highs != 0 { break }
+                i += 8
+            }
+        }
+        while i < n {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
+            i += 1
+        }
+        return i
+    }
+
+    /// Throws at the first malformed UTF-8 sequence in `range` of the input
+    /// (escapes skipped: they were checked when read). Restores `pos` when
+    /// there is none.
+    private mutating func locateMalformedUTF8(_ range: Range<Int>) throws(JSON.ParseError) {
+        let saved = pos
         pos = range.lowerBound
-        while pos < range.upperBound { if bytes[pos] < 0x80 { pos += 1 } else { try skipUTF8Sequence() } }
-        pos = end
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        while pos < range.upperBound {
+            let b = bytes[pos]
+            if b == UInt8(ascii: "\\") {
+                pos += pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "u") ? 6 : 2
+            } else if b < 0x80 {
+                pos += 1
+            } else {
+                try skipUTF8Sequence()
+            }
+        }
+        pos = saved
     }
 
     private func controlCharacter(_ b: UInt8) -> JSON.ParseError {

@@ -21,7 +21,7 @@ if let path = args.first {
     var generator = ClaudeCodeBody()
     body = generator.make(bytes: 1 << 20)
 }
-let rounds = 50
+let rounds = parseOnly ? 400 : 50
 
 func cpuNanoseconds() -> UInt64 {
     var t = timespec()
