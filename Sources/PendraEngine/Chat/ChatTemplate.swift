@@ -105,21 +105,3 @@ public final class ChatTemplate: Sendable {
         }
     }
 }
-
-extension JinjaValue {
-    /// Converts Pendra's JSON (order kept) into a template value.
-    public init(_ json: JSON) {
-        switch json {
-        case .null: self = .none
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(JinjaValue.init))
-        case .object(let o):
-            var j = JinjaObject()
-            for (k, v) in o { j[k] = JinjaValue(v) }
-            self = .object(j)
-        }
-    }
-}
