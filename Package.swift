@@ -26,7 +26,8 @@ let package = Package(
         // Fixtures are read through #filePath (jinja2's outputs, made by scripts/jinja_reference.py).
         .testTarget(name: "PendraJinjaTests", dependencies: ["PendraJinja"], path: "Tests/PendraJinjaTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests"),
+        .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PendraHTTPTests", dependencies: ["PendraHTTP"], path: "Tests/PendraHTTPTests"),
     ]
 )
