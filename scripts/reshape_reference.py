@@ -9,7 +9,10 @@ Usage:
 
 This is a second, independent implementation of the rules in README.md
 ("Conversations a template cannot express"): the Swift test checks that both pick
-the same level, produce the same messages and render the same bytes. The jinja2
+the same level, produce the same messages and render the same bytes. A level
+is taken when the template renders it and keeps every system and developer
+text (see keeps_instructions); when no level keeps them all, the first that
+renders is taken, and when none renders the conversation fails. The jinja2
 environment is jinja_reference.py's (Hugging Face's settings, fixed date).
 
 Conversations are written in Pendra's internal message form (role, content,
@@ -259,7 +262,7 @@ def hf_message(m):
     return o
 
 
-def render(template, messages, tools, prefill):
+def template_render(template, messages, tools):
     context = {
         "messages": [hf_message(m) for m in messages],
         "add_generation_prompt": True,
@@ -269,7 +272,14 @@ def render(template, messages, tools, prefill):
     }
     if tools:
         context["tools"] = [{"type": "function", "function": t} for t in tools]
-    return template.render(**context) + prefill
+    return template.render(**context)
+
+
+def keeps_instructions(messages, text):
+    """Every system and developer text (stripped) appears in the render: many
+    templates silently skip a role they do not know or a second system message."""
+    return all(m["content"].strip() in text for m in messages
+               if m["role"] in ("system", "developer") and m["content"].strip())
 
 
 def outcome(env, source, conversation):
@@ -279,6 +289,7 @@ def outcome(env, source, conversation):
     except Exception as error:
         return {"level": None, "error": f"{type(error).__name__}: {error}"}
     first_error = None
+    fallback = None
     tried = None
     for level in range(LEVELS + 1):
         shaped = reshape(messages, level) if level else messages
@@ -286,16 +297,22 @@ def outcome(env, source, conversation):
             continue  # this level changes nothing the last one did not
         tried = shaped
         try:
-            text = render(template, shaped, conversation["tools"], prefill)
+            text = template_render(template, shaped, conversation["tools"])
         except Exception as error:
             if first_error is None:
                 first_error = f"{type(error).__name__}: {error}"
             continue
-        result = {"level": level, "render": text}
+        result = {"level": level, "render": text + prefill}
         if level:
-            result["error"] = first_error
             result["messages"] = shaped
-        return result
+            if first_error is not None:
+                result["error"] = first_error
+        if keeps_instructions(messages, text):
+            return result
+        if fallback is None:
+            fallback = dict(result, dropped=True)
+    if fallback is not None:
+        return fallback
     return {"level": None, "error": first_error}
 
 
@@ -318,8 +335,11 @@ def main():
         for name, r in per.items():
             key = "none" if r["level"] is None else f"level {r['level']}"
             counts[key] = counts.get(key, 0) + 1
+            if r.get("dropped"):
+                counts["dropped at every level"] = counts.get("dropped at every level", 0) + 1
             if args.summary and r["level"] != 0:
-                print(f"{file} x {name}: {key}: {r.get('error', '')[:150]}")
+                why = r.get("error", "dropped a system or developer text as sent")
+                print(f"{file} x {name}: {key}: {why[:150]}")
     print(json.dumps(dict(sorted(counts.items()))))
     if args.summary:
         return

@@ -99,9 +99,34 @@ final class ConversationReshaperTests: XCTestCase {
     func testAConversationTheTemplateTakesIsNeverReshaped() throws {
         let sent = [m("developer", "D"), m("user", "U1"), m("user", "U2"), m("system", "R")]
         var seen: [[ChatMessage]] = []
-        let result = try R.firstRendering(of: sent) { (ms) throws(Refused) in seen.append(ms); return "ok" }
+        let result = try R.firstRendering(of: sent) { (ms) throws(Refused) in
+            seen.append(ms)
+            return ms.map { "<\($0.role)>\($0.content)" }.joined()
+        }
         XCTAssertEqual(result.level, .asSent)
         XCTAssertEqual(seen, [sent])
+    }
+
+    /// Like Qwen2.5 and 37 others in the corpus: a role it does not know is skipped without a word.
+    func testATemplateThatDropsAnInstructionGetsItReshaped() throws {
+        let sent = [m("developer", " Be brief.\n"), m("user", "U")]
+        let result = try R.firstRendering(of: sent) { (ms) throws(Refused) in
+            ms.filter { $0.role != "developer" }.map { "<\($0.role)>\($0.content)" }.joined()
+        }
+        XCTAssertEqual(result.level, .developerAsSystem)
+        XCTAssertEqual(result.text, "<system> Be brief.\n<user>U")
+    }
+
+    func testWhenEveryLevelDropsAnInstructionTheFirstRenderingIsKept() throws {
+        let sent = [m("system", "S"), m("user", "U"), m("system", "R")]
+        var calls = 0
+        let result = try R.firstRendering(of: sent) { (ms) throws(Refused) in
+            calls += 1
+            return ms.filter { $0.content != "S" && !$0.content.hasPrefix("S\n") }.map(\.content).joined()
+        }
+        XCTAssertEqual(result.level, .asSent)
+        XCTAssertEqual(result.text, "UR")
+        XCTAssertEqual(calls, 4, "as sent, late system as user, merged, system in the first user turn")
     }
 
     func testEscalatesUntilTheTemplateAcceptsAndSkipsLevelsThatChangeNothing() throws {

@@ -8,7 +8,8 @@ import XCTest
 /// ChatEngine.prepare uses them. Fixtures/reshape_corpus.json is written by
 /// scripts/reshape_reference.py, an independent Python implementation of the
 /// same rules rendering with jinja2: for every pair both must pick the same
-/// level, reshape to the same messages and render the same bytes. A pair that
+/// level (the first that renders with every system and developer text in
+/// it), reshape to the same messages and render the same bytes. A pair that
 /// renders at no level must be listed below with its reason, and must fail
 /// with the error of the conversation as sent (the template's own message).
 final class ReshapeCorpusTests: XCTestCase {
