@@ -73,13 +73,15 @@ public enum ConversationReshaper {
     }
 
     /// Whether every system and developer text (trimmed) appears in the
-    /// rendered prompt. Only instructions are checked: templates legitimately
-    /// rewrite assistant turns (reasoning, calls) and may quote tool output.
+    /// rendered prompt, byte for byte (as Python's `in` compares code points,
+    /// not canonical equivalents). Only instructions are checked: templates
+    /// legitimately rewrite assistant turns (reasoning, calls) and may quote
+    /// tool output.
     static func keepsInstructions(of messages: [ChatMessage], in text: String) -> Bool {
         messages.allSatisfy { m in
             guard m.role == "system" || m.role == "developer" else { return true }
             let t = m.content.trimmingCharacters(in: .whitespacesAndNewlines)
-            return t.isEmpty || text.contains(t)
+            return t.isEmpty || text.utf8.firstRange(of: t.utf8) != nil
         }
     }
 
