@@ -32,7 +32,8 @@ let package = Package(
         .testTarget(name: "PendraJSONTests", dependencies: ["PendraJSON"], path: "Tests/PendraJSONTests"),
         .testTarget(name: "PendraJinjaTests", dependencies: ["PendraJinja"], path: "Tests/PendraJinjaTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests"),
+        .testTarget(name: "PendraEngineTests", dependencies: ["PendraEngine"], path: "Tests/PendraEngineTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PendraHTTPTests", dependencies: ["PendraHTTP"], path: "Tests/PendraHTTPTests"),
     ]
 )
