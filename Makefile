@@ -28,7 +28,7 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-gpu bench-json clean help
+.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-rss bench-gpu bench-json clean help
 
 all: build
 
@@ -90,6 +90,13 @@ bench: build models
 bench-json:
 	swift build -c release --product pendra-json-bench
 	.build/release/pendra-json-bench $(BODY)
+
+# Resident memory against llama-server on the real sliding-window model.
+bench-rss: build models
+	@scripts/llama-build.sh --server >/dev/null
+	$(PY) bench/rss_compare.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
+	  --model models/gemma-3-270m.gguf --chat-template $(LLAMA_SRC)/models/templates/google-gemma-2-2b-it.jinja \
+	  --ctx 32768 --parallel 4 $(BENCH_ARGS)
 
 # GPU machine without Swift: DIST=dir holding a pendra built elsewhere
 # (see docs/benchmarks.md).

@@ -169,7 +169,6 @@ extension ServerConfig {
             }
             return t
         }
-        }
 
         func bool(_ k: String) throws(ConfigError) -> Bool? {
             guard let v = object[k], !v.isNull else { return nil }
