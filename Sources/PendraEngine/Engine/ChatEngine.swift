@@ -97,7 +97,11 @@ public final class ChatEngine: @unchecked Sendable {
         }
         // Built here, off the engine thread: an invalid grammar is the
         // caller's error, answered before anything is queued.
-        let sampler = try SamplerChain(request.sampling, model: model)
+        // ignore_eos bans the end-of-generation tokens, as llama-server does, so
+        // a benchmark's text goes on as text instead of rendering past a turn's end.
+        var sampling = request.sampling
+        if request.ignoreEOS { for t in model.endOfGenerationTokens { sampling.logitBias[t] = -.infinity } }
+        let sampler = try SamplerChain(sampling, model: model)
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream(bufferingPolicy: .unbounded)
         let submission = EngineInbox.Submission(id: id, request: request, sampler: sampler,

@@ -36,6 +36,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let addsBOS: Bool
     public let hasEncoder: Bool
     public let hasDecoder: Bool
+    /// Every token that ends a generation (EOS, EOT, <|im_end|>, ...).
+    public let endOfGenerationTokens: [Token]
 
     /// Loads the weights. `gpuLayers < 0` puts every layer on the GPU when a GPU backend exists.
     public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true) throws {
@@ -75,6 +77,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.addsBOS = llama_vocab_get_add_bos(vocab)
         self.hasEncoder = llama_model_has_encoder(model)
         self.hasDecoder = llama_model_has_decoder(model)
+        self.endOfGenerationTokens = (0..<Token(llama_vocab_n_tokens(vocab))).filter { llama_vocab_is_eog(vocab, $0) }
     }
 
     deinit { llama_model_free(pointer) }
