@@ -2,8 +2,9 @@ import Foundation
 
 /// SHA-256 of each configured GGUF file, for Ollama's `digest` fields.
 /// Hashing a multi-GB file takes seconds, so it starts in the background at
-/// start-up, one file at a time at utility priority, and is never repeated;
-/// a request that needs a digest not done yet waits for that one only.
+/// start-up, one file at a time at utility priority, and is never repeated.
+/// A request waits for a digest not done yet only briefly (`within`), then
+/// answers without it: a listing never stalls on a large file.
 final class ModelDigests: @unchecked Sendable {
     private enum State {
         case pending([CheckedContinuation<String?, Never>])
@@ -34,7 +35,29 @@ final class ModelDigests: @unchecked Sendable {
         for c in waiters { c.resume(returning: digest) }
     }
 
-    /// The hex digest; nil for an unknown id or an unreadable file.
+    /// The digests of `ids` that are ready within `seconds` (waiting at
+    /// most that long in all); missing ids are still hashing or unreadable.
+    func digests(_ ids: [String], within seconds: Double) async -> [String: String] {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        while true {
+            let (ready, pending) = lock.withLock { () -> ([String: String], Bool) in
+                var ready: [String: String] = [:]
+                var pending = false
+                for id in ids {
+                    switch states[id] {
+                    case .done(let d?): ready[id] = d
+                    case .pending: pending = true
+                    default: break
+                    }
+                }
+                return (ready, pending)
+            }
+            if !pending || DispatchTime.now().uptimeNanoseconds >= deadline { return ready }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
+
+    /// The hex digest, waiting for it; nil for an unknown id or an unreadable file.
     func digest(_ id: String) async -> String? {
         await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
             let now = lock.withLock { () -> String?? in

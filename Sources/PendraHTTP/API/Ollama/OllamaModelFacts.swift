@@ -55,14 +55,16 @@ struct OllamaModelFacts {
     }
 
     /// GGUF metadata as Ollama's `model_info`: scalars as they are,
-    /// `general.parameter_count` added, arrays (token lists) null unless
-    /// `verbose`, the chat template left to `template`.
+    /// `general.parameter_count` added, the chat template left to `template`.
+    /// Arrays (token lists, merges) are null as in Ollama's default answer;
+    /// `verbose` adds those of at most `verboseArrayLimit` elements (a 128k
+    /// vocabulary plus its merges is megabytes that no client needs).
     func modelInfo(_ m: ModelEntry, verbose: Bool) -> JSON {
         guard let info = app.store.info[m.id] else { return .object([:]) }
         var o = JSONObject()
         for key in info.metadataKeys where key != "tokenizer.chat_template" && !key.hasPrefix("pendra.") {
             guard let v = info.metadata[key] else { continue }
-            if case .array = v, !verbose { o[key] = .null; continue }
+            if case .array(let a) = v, !verbose || a.count > Self.verboseArrayLimit { o[key] = .null; continue }
             o[key] = Self.json(v)
         }
         o["general.parameter_count"] = .int(Int(clamping: info.parameterCount))
@@ -78,6 +80,8 @@ struct OllamaModelFacts {
         }
         return lines.joined(separator: "\n")
     }
+
+    static let verboseArrayLimit = 65_536
 
     static func json(_ v: GGUFValue) -> JSON {
         switch v {

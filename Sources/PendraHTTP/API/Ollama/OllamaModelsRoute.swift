@@ -11,13 +11,15 @@ struct OllamaModelsRoute {
     /// to decide which fields to send).
     static let compatibleVersion = "0.12.6"
 
+    /// How long a listing waits for digests still being hashed at start-up.
+    static let digestWait = 2.0
+
     /// Every configured model, loaded or on demand.
     func tags(_ ctx: RequestContext) async {
-        var models: [JSON] = []
-        for m in app.store.config.models {
-            models.append(facts.tag(m, digest: await app.digests.digest(m.id)))
-        }
-        ctx.sendJSON(JSON(["models": .array(models)]).bytes)
+        let models = app.store.config.models
+        let digests = await app.digests.digests(models.map(\.id), within: Self.digestWait)
+        let list = models.map { facts.tag($0, digest: digests[$0.id]) }
+        ctx.sendJSON(JSON(["models": .array(list)]).bytes)
     }
 
     func show(_ ctx: RequestContext) async {
@@ -49,7 +51,9 @@ struct OllamaModelsRoute {
     func ps(_ ctx: RequestContext) async {
         var models: [JSON] = []
         let keep = app.store.config.keepAliveSeconds
-        for l in app.store.loadedModels {
+        let loaded = app.store.loadedModels
+        let digests = await app.digests.digests(loaded.map(\.id), within: Self.digestWait)
+        for l in loaded {
             guard let m = app.store.config.model(l.id) else { continue }
             let expires = !m.preload && keep > 0
                 ? l.lastUsed.timeIntervalSince1970 + keep
@@ -59,7 +63,7 @@ struct OllamaModelsRoute {
             o["name"] = .string(m.id)
             o["model"] = .string(m.id)
             o["size"] = .int(size)
-            o["digest"] = .string(await app.digests.digest(m.id) ?? "")
+            o["digest"] = .string(digests[m.id] ?? "")
             o["details"] = facts.details(m)
             o["expires_at"] = .string(OllamaModelFacts.timestamp(expires))
             o["size_vram"] = .int(LlamaBackend.hasGPUDevice && m.gpuLayers != 0 ? size : 0)
