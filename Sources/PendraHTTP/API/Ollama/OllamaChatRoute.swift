@@ -48,9 +48,23 @@ struct OllamaChatRoute {
         if req.stream {
             await stream(ctx, runner, started, req, encoder, durations)
         } else if let reply = await runner.complete(started, model: req.chat.model) {
-            ctx.sendJSON(encoder.reply(text: reply.text, calls: reply.calls, result: reply.result, durations(reply.result)).bytes)
+            let body = encoder.reply(text: reply.text, calls: reply.calls, result: reply.result, durations(reply.result)).bytes
+            if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
+            ctx.sendJSON(body)
+        } else if req.keepAlive == 0 {
+            await unloadAfterReply(req.chat.model)
         }
-        if req.keepAlive == 0 { app.store.unloadIfIdle(req.chat.model) }
+    }
+
+    /// `keep_alive: 0`: unload before the reply ends, so a client that asks
+    /// /api/ps next sees it gone. The engine publishes its idle state a step
+    /// after the last token, hence the short wait; a model other requests
+    /// are using stays loaded.
+    private func unloadAfterReply(_ id: String) async {
+        for _ in 0..<20 {
+            if app.store.unloadIfIdle(id) || !app.store.isLoaded(id) { return }
+            try? await Task.sleep(nanoseconds: 25_000_000)
+        }
     }
 
     private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,
@@ -76,6 +90,7 @@ struct OllamaChatRoute {
             if let line = encoder.toolCalls(output.calls) { w.write(line) }
             w.write(encoder.done(outcome.result, durations(outcome.result)))
         }
+        if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
         w.finish()
     }
 }
