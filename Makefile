@@ -28,7 +28,7 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-gpu clean help
+.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-rss bench-gpu bench-json clean help
 
 all: build
 
@@ -84,6 +84,19 @@ bench: build models
 	$(PY) bench/run_bench.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
 	  --model models/bench-llama.gguf --embed-model models/all-minilm-l6-v2.gguf \
 	  --parity-model models/smollm2-135m-instruct.gguf --out bench/results $(BENCH_ARGS)
+
+# JSON parse time on a 1 MB Claude Code-shaped body, new parser vs the old
+# JSONSerialization path (docs/benchmarks.md). BODY=file times a real body.
+bench-json:
+	swift build -c release --product pendra-json-bench
+	.build/release/pendra-json-bench $(BODY)
+
+# Resident memory against llama-server on the real sliding-window model.
+bench-rss: build models
+	@scripts/llama-build.sh --server >/dev/null
+	$(PY) bench/rss_compare.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
+	  --model models/gemma-3-270m.gguf --chat-template $(LLAMA_SRC)/models/templates/google-gemma-2-2b-it.jinja \
+	  --ctx 32768 --parallel 4 $(BENCH_ARGS)
 
 # GPU machine without Swift: DIST=dir holding a pendra built elsewhere
 # (see docs/benchmarks.md).

@@ -234,6 +234,22 @@ SEMANTIC_CASES = [
  ("{% macro m(a, b=a ~ '!') %}{{ a }}{{ b }}{% endmacro %}{{ m('x') }}", {}),
  ("{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}{% set rest = messages[1:] %}{% endif %}{% for m in rest %}|{{ m.role }}{% endfor %}",
   {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]}),
+ # errors: Pendra must raise with jinja2's message (undefined hints, Python TypeErrors)
+ ("{{ missing.attr }}", {}),
+ ("{{ missing() }}", {}),
+ ("{{ d.nope + 1 }}", {"d": {"a": 1}}),
+ ("{{ d['nope'] ~ 'x' }}{{ d['nope'] - 1 }}", {"d": {"a": 1}}),
+ ("{{ l[5] * 2 }}", {"l": [1, 2]}),
+ ("{{ s.items() }}", {"s": "text"}),
+ ("{{ none.x < 1 }}", {}),
+ ("{{ -(l|first) }}", {"l": []}),
+ ("{% for x in [1] %}{{ loop.previtem + 1 }}{% endfor %}", {}),
+ ("{% macro m(a) %}{{ a + 1 }}{% endmacro %}{{ m() }}", {}),
+ ("{{ 'a' + d }}", {"d": {"a": 1}}),
+ ("{{ [1] + 2 }}", {}),
+ ("{{ 1 + 'a' }}", {}),
+ ("{{ l|map('upper')|length }}", {"l": ["a"]}),
+ ("{{ raise_exception('custom: stop') }}", {}),
 ]
 
 def context_for(name):

@@ -12,8 +12,8 @@ extension Filters {
             default: throw JinjaError.runtime("object of type '\(value.typeName)' has no len()")
             }
         case "list": return .array(try Interpreter.iterateStatic(value))
-        case "first": return try Interpreter.iterateStatic(value).first ?? .undefined
-        case "last": return try Interpreter.iterateStatic(value).last ?? .undefined
+        case "first": return try Interpreter.iterateStatic(value).first ?? .undefined(.hint("No first item, sequence was empty."))
+        case "last": return try Interpreter.iterateStatic(value).last ?? .undefined(.hint("No last item, sequence was empty."))
         case "join":
             let separator = args.value("d", at: 0)?.text ?? ""
             var items = try Interpreter.iterateStatic(value)
@@ -107,7 +107,7 @@ extension Filters {
                 let key = try attribute.map { try lookup(item, $0, interpreter) } ?? item
                 return caseSensitive ? key : key.foldedCase
             }
-            return items.first ?? .undefined
+            return items.first ?? .undefined(.hint("No aggregated item, sequence was empty."))
         default:
             throw JinjaError.runtime("No filter named '\(name)' found.")
         }

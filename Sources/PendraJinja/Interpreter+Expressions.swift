@@ -6,7 +6,7 @@ extension Interpreter {
         case .literal(let value):
             return value
         case .name(let name, _):
-            return frame.lookup(name) ?? .undefined
+            return frame.lookup(name) ?? .undefined(.name(name))
         case .list(let items), .tuple(let items):
             return .array(try items.map { try evaluate($0, in: frame) })
         case .dict(let pairs):
@@ -31,7 +31,8 @@ extension Interpreter {
             if case .filter(_, let inner) = base, Filters.generators.contains(inner.name),
                ["tojson", "length", "count"].contains(filter.name) {
                 // jinja2's map/select return generators, which json.dumps and len() reject.
-                throw JinjaError.runtime("'\(filter.name)' cannot take the generator that '\(inner.name)' returns")
+                throw JinjaError.runtime(filter.name == "tojson" ? "Object of type generator is not JSON serializable"
+                                         : "object of type 'generator' has no len()")
             }
             return try applyFilter(filter, to: try evaluate(base, in: frame), in: frame)
         case .test(let base, let name, let arguments, let negated, _):
@@ -60,7 +61,8 @@ extension Interpreter {
             return .bool(!(try evaluate(operand, in: frame).isTruthy))
         case .conditional(let condition, let then, let otherwise):
             if try evaluate(condition, in: frame).isTruthy { return try evaluate(then, in: frame) }
-            return try otherwise.map { try evaluate($0, in: frame) } ?? .undefined
+            return try otherwise.map { try evaluate($0, in: frame) }
+                ?? .undefined(.hint("the inline if-expression evaluated to false and no else section was defined."))
         }
     }
 
@@ -77,7 +79,7 @@ extension Interpreter {
 
     func call(_ callee: JinjaValue, _ arguments: JinjaArguments, describe expr: Expr) throws -> JinjaValue {
         guard case .function(let function) = callee else {
-            if callee.isUndefined { throw JinjaError.runtime("'\(Interpreter.name(of: expr))' is undefined") }
+            if case .undefined(let u) = callee { throw u.error }
             throw JinjaError.runtime("'\(callee.typeName)' object is not callable")
         }
         return try function.body(arguments, self)
@@ -87,10 +89,10 @@ extension Interpreter {
     func attribute(of value: JinjaValue, _ name: String, describe expr: Expr) throws -> JinjaValue {
         if let method = Methods.bind(name, to: value) { return method }
         switch value {
-        case .object(let object): return object[name] ?? .undefined
-        case .namespace(let ns): return ns.object[name] ?? .undefined
-        case .undefined: throw JinjaError.runtime("'\(Interpreter.name(of: expr))' is undefined")
-        default: return .undefined
+        case .object(let object): return object[name] ?? .undefined(.attribute(name, of: value))
+        case .namespace(let ns): return ns.object[name] ?? .undefined(.attribute(name, of: value))
+        case .undefined(let u): throw u.error
+        default: return .undefined(.attribute(name, of: value))
         }
     }
 
@@ -98,25 +100,31 @@ extension Interpreter {
     func item(of value: JinjaValue, _ key: JinjaValue, describe expr: Expr) throws -> JinjaValue {
         switch (value, key) {
         case (.array(let items), _):
-            guard let i = key.asInt else { return .undefined }
+            guard let i = key.asInt else { return .undefined(Self.missing(key, of: value)) }
             let index = i < 0 ? items.count + i : i
-            return items.indices.contains(index) ? items[index] : .undefined
+            return items.indices.contains(index) ? items[index] : .undefined(.element(key, of: value))
         case (.string(let s), _):
-            guard let i = key.asInt else { return .undefined }
+            guard let i = key.asInt else { return .undefined(Self.missing(key, of: value)) }
             let scalars = Array(s.unicodeScalars)
             let index = i < 0 ? scalars.count + i : i
-            return scalars.indices.contains(index) ? .string(String(scalars[index])) : .undefined
+            return scalars.indices.contains(index) ? .string(String(scalars[index])) : .undefined(.element(key, of: value))
         case (.object(let object), .string(let name)):
-            return object[name] ?? Methods.bind(name, to: value) ?? .undefined
+            return object[name] ?? Methods.bind(name, to: value) ?? .undefined(.attribute(name, of: value))
         case (.object(let object), _):
-            return object[JinjaObject.storageKey(key)] ?? .undefined
+            return object[JinjaObject.storageKey(key)] ?? .undefined(.element(key, of: value))
         case (.namespace(let ns), .string(let name)):
-            return ns.object[name] ?? .undefined
-        case (.undefined, _):
-            throw JinjaError.runtime("'\(Interpreter.name(of: expr))' is undefined")
+            return ns.object[name] ?? .undefined(.attribute(name, of: value))
+        case (.undefined(let u), _):
+            throw u.error
         default:
-            return .undefined
+            return .undefined(Self.missing(key, of: value))
         }
+    }
+
+    /// jinja2's getitem falls back to getattr for string keys, hence "attribute".
+    static func missing(_ key: JinjaValue, of value: JinjaValue) -> JinjaUndefined {
+        if case .string(let name) = key { return .attribute(name, of: value) }
+        return .element(key, of: value)
     }
 
     /// Python slicing for lists and strings, negative indices and steps included.
@@ -145,7 +153,7 @@ extension Interpreter {
             var out = String.UnicodeScalarView()
             for i in try indices(scalars.count) { out.append(scalars[i]) }
             return .string(String(out))
-        case .undefined: throw JinjaError.runtime("cannot slice an undefined value")
+        case .undefined(let u): throw u.error
         default: throw JinjaError.runtime("'\(value.typeName)' object is not subscriptable")
         }
     }
@@ -157,17 +165,6 @@ extension Interpreter {
         case .filter(_, let filter): return ["safe", "escape", "e", "forceescape"].contains(filter.name)
         case .binary("+", let lhs, let rhs, _): return isMarkup(lhs) || isMarkup(rhs)
         default: return false
-        }
-    }
-
-    /// A readable name for an expression in "is undefined" errors.
-    static func name(of expr: Expr) -> String {
-        switch expr {
-        case .name(let name, _): return name
-        case .attribute(let base, let attr, _): return name(of: base) + "." + attr
-        case .item(let base, _, _): return name(of: base) + "[...]"
-        case .call(let base, _, _): return name(of: base) + "()"
-        default: return "value"
         }
     }
 }

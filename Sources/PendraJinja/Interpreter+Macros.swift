@@ -31,7 +31,7 @@ extension Interpreter {
             } else if let defaultValue = parameter.defaultValue {
                 scope.set(parameter.name, try evaluate(defaultValue, in: scope))
             } else {
-                scope.set(parameter.name, .undefined)
+                scope.set(parameter.name, .undefined(.hint("parameter \(JinjaValue.string(parameter.name).repr) was not provided")))
             }
         }
         return .string(try capture(macro.body, in: scope))

@@ -9,6 +9,7 @@ extension Interpreter {
         case ("-", .bool(let b)): return .int(b ? -1 : 0)
         case ("+", .int), ("+", .double): return value
         case ("+", .bool(let b)): return .int(b ? 1 : 0)
+        case (_, .undefined(let u)): throw u.error
         default: throw JinjaError.runtime("bad operand type for unary \(op): '\(value.typeName)'")
         }
     }
@@ -49,7 +50,14 @@ extension Interpreter {
         }
         if let a = lhs.asInt, let b = rhs.asInt { return try integerArithmetic(op, a, b) }
         guard let a = lhs.asDouble, let b = rhs.asDouble else {
-            if lhs.isUndefined || rhs.isUndefined { throw JinjaError.runtime("undefined value used in '\(op)' operation") }
+            if case .undefined(let u) = lhs { throw u.error }
+            if case .undefined(let u) = rhs { throw u.error }
+            if op == "+", case .string = lhs {
+                throw JinjaError.runtime("can only concatenate str (not \"\(rhs.typeName)\") to str")
+            }
+            if op == "+", case .array = lhs {
+                throw JinjaError.runtime("can only concatenate list (not \"\(rhs.typeName)\") to list")
+            }
             throw JinjaError.runtime("unsupported operand type(s) for \(op): '\(lhs.typeName)' and '\(rhs.typeName)'")
         }
         switch op {
@@ -117,6 +125,8 @@ extension Interpreter {
         case (.array(let a), .array(let b)):
             for (x, y) in zip(a, b) where !x.looselyEquals(y) { return try compare(x, y, op) }
             return a.count < b.count ? -1 : (a.count == b.count ? 0 : 1)
+        case (.undefined(let u), _), (_, .undefined(let u)):
+            throw u.error
         default:
             guard let a = lhs.asDouble, let b = rhs.asDouble else {
                 throw JinjaError.runtime(

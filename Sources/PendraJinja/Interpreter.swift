@@ -73,7 +73,7 @@ final class Interpreter {
         case .name(let name):
             frame.set(name, value)
         case .attribute(let name, let attribute):
-            guard case .namespace(let ns) = frame.lookup(name) ?? .undefined else {
+            guard case .namespace(let ns)? = frame.lookup(name) else {
                 throw JinjaError.runtime("cannot assign attribute on non-namespace object '\(name)'")
             }
             ns.object[attribute] = value
@@ -124,8 +124,8 @@ final class Interpreter {
         loop["length"] = .int(count)
         loop["depth"] = .int(1)
         loop["depth0"] = .int(0)
-        loop["previtem"] = i > 0 ? items[i - 1] : .undefined
-        loop["nextitem"] = i + 1 < count ? items[i + 1] : .undefined
+        loop["previtem"] = i > 0 ? items[i - 1] : .undefined(.hint("there is no previous item"))
+        loop["nextitem"] = i + 1 < count ? items[i + 1] : .undefined(.hint("there is no next item"))
         loop["cycle"] = .function(JinjaFunction("cycle") { args, _ in
             guard !args.positional.isEmpty else { throw JinjaError.runtime("no items for cycling given") }
             return args.positional[i % args.positional.count]

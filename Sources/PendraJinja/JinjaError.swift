@@ -18,3 +18,12 @@ public enum JinjaError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension JinjaError {
+    /// The message alone, without the stage prefix: what jinja2's exception says.
+    public var message: String {
+        switch self {
+        case .syntax(let m, _), .unsupported(let m, _), .runtime(let m), .raised(let m): m
+        }
+    }
+}

@@ -3,8 +3,9 @@ import Foundation
 /// A runtime value, modelled on the Python objects jinja2 templates see.
 public enum JinjaValue: Sendable {
     case none
-    /// jinja2's default `Undefined`: prints as "", is falsy, iterates as empty.
-    case undefined
+    /// jinja2's default `Undefined`: prints as "", is falsy, iterates as empty;
+    /// other uses raise the message it carries.
+    case undefined(JinjaUndefined)
     case bool(Bool)
     case int(Int)
     case double(Double)
@@ -54,36 +55,6 @@ public final class JinjaNamespace: @unchecked Sendable {
 }
 
 extension JinjaValue {
-    /// Builds a value from `JSONSerialization` output. Foundation bridges JSON booleans
-    /// to CFBoolean-backed NSNumbers, which must become `.bool`, not `.int`.
-    public init(json: Any) {
-        switch json {
-        case let value as String: self = .string(value)
-        case let number as NSNumber: self = JinjaValue(number: number)
-        case let array as [Any]: self = .array(array.map { JinjaValue(json: $0) })
-        case let dict as [String: Any]:
-            // JSONSerialization loses key order; sorting at least makes output stable.
-            self = .object(JinjaObject(dict.keys.sorted().map { ($0, JinjaValue(json: dict[$0] as Any)) }))
-        case let value as JinjaValue: self = value
-        case is NSNull: self = .none
-        default: self = .none
-        }
-    }
-
-    private init(number: NSNumber) {
-        // CFBoolean is not reachable on Linux; both Foundations report booleans (JSON
-        // true/false and bridged Swift Bools) with the `char` encoding, which JSON
-        // numbers never use.
-        let type = String(cString: number.objCType)
-        if type == "c" || type == "B" {
-            self = .bool(number.boolValue)
-        } else if type == "d" || type == "f" {
-            self = .double(number.doubleValue)
-        } else {
-            self = .int(number.intValue)
-        }
-    }
-
     /// Python truthiness.
     public var isTruthy: Bool {
         switch self {

@@ -124,6 +124,17 @@ final class JSONSchemaGrammarLlamaTests: XCTestCase {
                   accepts: ["{}", #"{"x": 1, "y": 2}"#], rejects: [#"{"x": "1"}"#])
     }
 
+    /// A schema as a client sends it, through the request parser: its
+    /// property order (not the alphabet) is the order the model must write.
+    func testPropertyOrderOfTheSchemaTextDrivesTheGrammar() throws {
+        let schema = try JSON.parse(#"""
+            {"type":"object","properties":{"reasoning":{"type":"string","maxLength":8},"answer":{"type":"string","maxLength":8}},
+             "required":["reasoning","answer"]}
+            """#)
+        try check(schema, accepts: [#"{"reasoning": "r", "answer": "a"}"#],
+                  rejects: [#"{"answer": "a", "reasoning": "r"}"#])
+    }
+
     func testArraysEnumsAndUnions() throws {
         try check(["type": "array", "items": ["type": "integer"], "minItems": 1, "maxItems": 2],
                   accepts: ["[1]", "[1, 2]"], rejects: ["[]", "[1, 2, 3]", "[\"a\"]"])

@@ -62,9 +62,8 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(try render("{{ strftime_now('%d %B %Y') }}"), "02 January 2025")
     }
 
-    func testJSONFoundationBridgingKeepsBooleansApart() throws {
-        let data = Data(#"{"flag": true, "n": 1, "x": 1.5, "s": "a", "z": null, "l": [false]}"#.utf8)
-        let value = JinjaValue(json: try JSONSerialization.jsonObject(with: data))
+    func testJSONTextKeepsBooleansApart() throws {
+        let value = try JinjaValue(jsonText: #"{"flag": true, "n": 1, "x": 1.5, "s": "a", "z": null, "l": [false]}"#)
         guard case .object(let object) = value else { return XCTFail("not an object") }
         XCTAssertEqual(object["flag"].map { "\($0)" }, "bool(true)")
         XCTAssertEqual(object["n"].map { "\($0)" }, "int(1)")
@@ -77,6 +76,18 @@ final class InterpreterTests: XCTestCase {
         let value = try JinjaValue(jsonText: #"{"z": 1, "a": {"y": "\u00e9\ud83d\ude00", "b": [1, 2.5e3]}}"#)
         XCTAssertEqual(try render("{{ v|tojson }}", ["v": value]), #"{"z": 1, "a": {"y": "é😀", "b": [1, 2500.0]}}"#)
         XCTAssertThrowsError(try JinjaValue(jsonText: "{\"a\": }"))
+    }
+
+    /// A client's tool schema reaches the prompt in the client's key order, as
+    /// Python's json.dumps prints it (the output below is json.dumps's).
+    func testToJSONPrintsAToolSchemaInTheClientsOrder() throws {
+        let schema = try JinjaValue(jsonText: """
+            {"type":"object","properties":{"unit":{"type":"string","enum":["c","f"]},"city":{"type":"string"}},"required":["city"]}
+            """)
+        XCTAssertEqual(try render("{{ s|tojson }}", ["s": schema]),
+                       #"{"type": "object", "properties": {"unit": {"type": "string", "enum": ["c", "f"]}, "city": {"type": "string"}}, "required": ["city"]}"#)
+        XCTAssertEqual(try render("{{ s.properties|tojson(indent=1) }}", ["s": schema]),
+                       "{\n \"unit\": {\n  \"type\": \"string\",\n  \"enum\": [\n   \"c\",\n   \"f\"\n  ]\n },\n \"city\": {\n  \"type\": \"string\"\n }\n}")
     }
 
     func testRenderingIsFastAfterParsing() throws {

@@ -252,6 +252,37 @@ def test_conversation_with_tool_use_and_tool_results(claude):
     assert longer_blocks > base + 15, (base, longer_blocks)
 
 
+def _parallel_history(first: str, second: str) -> list[dict]:
+    """Claude Code's parallel calls and a mid-conversation reminder: tiny-llama's
+    Llama 3.1 template raises "This model only supports single tool-calls at
+    once!", so Pendra renders it reshaped (one call per assistant turn)."""
+    return [
+        {"role": "user", "content": "Run ls and pwd."},
+        {"role": "system", "content": "<system-reminder>198800 tokens left.</system-reminder>"},
+        {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_01A", "name": "bash", "input": {"command": "ls"}},
+            {"type": "tool_use", "id": "toolu_01B", "name": "bash", "input": {"command": "pwd"}},
+        ]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01A", "content": first},
+            {"type": "tool_result", "tool_use_id": "toolu_01B", "content": second},
+            {"type": "text", "text": "<system-reminder>198500 tokens left.</system-reminder>"},
+        ]},
+    ]
+
+
+def test_parallel_tool_calls_render_on_a_template_that_refuses_them(claude):
+    m = claude.messages.create(model=CHAT_MODEL, max_tokens=4, tools=TOOLS,
+                               messages=_parallel_history("README.md", "/repo"), **GREEDY)
+    assert m.stop_reason in STOP_REASONS and 0 < m.usage.output_tokens <= 4
+    # Both results reach the reshaped prompt.
+    count = lambda a, b: claude.messages.count_tokens(  # noqa: E731
+        model=CHAT_MODEL, tools=TOOLS, messages=_parallel_history(a, b)).input_tokens
+    base = count("README.md", "/repo")
+    assert count("README.md" + " more" * 20, "/repo") > base + 15
+    assert count("README.md", "/repo" + " more" * 20) > base + 15
+
+
 # ---------------------------------------------------------------- system shapes
 
 def test_system_blocks_with_cache_control_and_system_role_message(claude):

@@ -54,6 +54,18 @@ def test_invalid_json(http):
     openai_error(r, 400)
 
 
+def test_malformed_json_names_the_byte_offset(http):
+    """Issue 13: Pendra's own parser says where the body stops being JSON; bad
+    UTF-8 and nesting past 512 levels are 400s too, never a crash."""
+    def post(body):
+        return openai_error(http.post("/v1/chat/completions", content=body,
+                                      headers={"Content-Type": "application/json"}), 400)["message"]
+    message = post(b'{"model": "tiny-llama:latest", "messages": [}')
+    assert message.startswith("Malformed JSON body: ") and "at byte 44" in message, message
+    assert "invalid UTF-8" in post(b'{"model": "\xff"}')
+    assert "nesting deeper than 512 levels" in post(b"[" * 100_000)
+
+
 @pytest.mark.parametrize("body,param,words", [
     ({"model": CHAT_MODEL, "messages": HELLO, "temperature": "hot"}, "temperature", ["temperature", "number"]),
     ({"model": CHAT_MODEL, "messages": HELLO, "temperature": 7}, "temperature", ["temperature"]),

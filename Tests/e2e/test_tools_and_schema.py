@@ -122,3 +122,30 @@ def test_anthropic_forced_tool_use(server):
     streamed = [b for b in final.content if b.type == "tool_use"]
     assert len(streamed) == 1
     jsonschema.validate(streamed[0].input, WEATHER)
+
+
+# Issue 13 item 5: property order, not the alphabet, is the order the model writes.
+ORDERED = {"type": "object",
+           "properties": {"reasoning": {"type": "string", "maxLength": 24}, "answer": {"type": "string", "maxLength": 8}},
+           "required": ["reasoning", "answer"]}
+
+
+@pytest.mark.parametrize("model", [CHAT_MODEL, ONDEMAND_MODEL])
+def test_json_schema_is_generated_in_property_order(server, model):
+    r = server.openai().chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "Think, then answer."}], max_tokens=120, temperature=0,
+        response_format={"type": "json_schema", "json_schema": {"name": "ordered", "schema": ORDERED}})
+    content = r.choices[0].message.content
+    assert r.choices[0].finish_reason == "stop", content
+    assert list(json.loads(content)) == ["reasoning", "answer"], content
+
+
+@pytest.mark.parametrize("model", [CHAT_MODEL, ONDEMAND_MODEL])
+def test_forced_tool_call_arguments_come_in_schema_order(server, model):
+    tool = {"type": "function", "function": {"name": "decide", "description": "Record a decision",
+                                             "parameters": ORDERED}}
+    r = server.openai().chat.completions.create(
+        model=model, messages=ASK, tools=[tool], max_tokens=120, temperature=0,
+        tool_choice={"type": "function", "function": {"name": "decide"}})
+    call = r.choices[0].message.tool_calls[0]
+    assert list(json.loads(call.function.arguments)) == ["reasoning", "answer"], call.function.arguments

@@ -39,7 +39,9 @@ public final class ChatTemplate: Sendable {
     }
 
     /// Renders the conversation to the prompt text the model was trained on.
-    public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true) throws(ChatTemplateError) -> String {
+    /// `now` (read in UTC) fixes the date templates print, for tests.
+    public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true,
+                       now: Date? = nil) throws(ChatTemplateError) -> String {
         guard let template else { return try Self.builtin(messages, addGenerationPrompt: addGenerationPrompt) }
         var context: [String: JinjaValue] = [
             "messages": .array(messages.map(Self.jinjaMessage)),
@@ -50,11 +52,11 @@ public final class ChatTemplate: Sendable {
             // back to "26 Jul 2024" without it; llama.cpp passes today's date,
             // and so does Pendra, so the model is told the real date and the
             // prompt is the one llama-server renders.
-            "date_string": .string(Strftime.format("%d %b %Y", Date(), utc: false)),
+            "date_string": .string(Strftime.format("%d %b %Y", now ?? Date(), utc: now != nil)),
         ]
         if !tools.isEmpty { context["tools"] = .array(tools.map { JinjaValue($0.openAIShape) }) }
         do {
-            return try template.render(context)
+            return try template.render(context, now: now)
         } catch let e as JinjaError {
             if case .raised(let m) = e { throw .raised(m) }
             throw .failed("\(e)")
@@ -102,24 +104,6 @@ public final class ChatTemplate: Sendable {
                 return String(decoding: buf[..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
             size = Int(n) + 1
-        }
-    }
-}
-
-extension JinjaValue {
-    /// Converts Pendra's JSON (order kept) into a template value.
-    public init(_ json: JSON) {
-        switch json {
-        case .null: self = .none
-        case .bool(let b): self = .bool(b)
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        case .array(let a): self = .array(a.map(JinjaValue.init))
-        case .object(let o):
-            var j = JinjaObject()
-            for (k, v) in o { j[k] = JinjaValue(v) }
-            self = .object(j)
         }
     }
 }

@@ -25,7 +25,10 @@ extension ChatEngine {
         }
         let text: String
         do {
-            text = try template.render(messages: messages, tools: tools, addGenerationPrompt: true) + prefill
+            // A shape the template raises on is reshaped (ConversationReshaper).
+            text = try ConversationReshaper.firstRendering(of: messages) { (m) throws(ChatTemplateError) in
+                try template.render(messages: m, tools: tools, addGenerationPrompt: true)
+            }.text + prefill
         } catch {
             throw .invalidRequest(error.description)
         }

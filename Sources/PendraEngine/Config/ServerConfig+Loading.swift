@@ -7,18 +7,16 @@ extension ServerConfig {
         func fail(_ m: String) -> ConfigError { ConfigError(file: path, message: m) }
         guard FileManager.default.fileExists(atPath: path) else { throw fail("file not found") }
         guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
-            throw fail("invalid JSON: \(Self.jsonErrorText(error))")
-        }
-        guard let root = json as? [String: Any] else { throw fail("top level must be a JSON object") }
+        let json: JSON
+        do { json = try JSON.parse(Array(data)) } catch { throw fail("invalid JSON: \(error.message)") }
+        guard let root = json.object else { throw fail("top level must be a JSON object") }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
 
-        guard let list = root["models"] as? [Any] else { throw fail("\"models\" must be an array") }
+        guard let list = root["models"]?.array else { throw fail("\"models\" must be an array") }
         var models: [ModelEntry] = []
         for (i, item) in list.enumerated() {
             let at = "models[\(i)]"
-            guard let m = item as? [String: Any] else { throw fail("\(at) must be an object") }
+            guard let m = item.object else { throw fail("\(at) must be an object") }
             let f = Fields(object: m, at: at, fail: fail)
             let id = try f.string("id", required: true)!
             guard !id.isEmpty, !id.contains(where: { $0.isWhitespace }) else { throw fail("\(at).id must be a non-empty name without spaces") }
@@ -46,22 +44,22 @@ extension ServerConfig {
             entry.chatTemplatePath = try f.string("chat_template").map {
                 $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
             }
-            if m["defaults"] != nil {
-                guard let d = m["defaults"] as? [String: Any] else { throw fail("\(at).defaults must be an object") }
+            if let raw = m["defaults"], !raw.isNull {
+                guard let d = raw.object else { throw fail("\(at).defaults must be an object") }
                 entry.defaults = try Self.readDefaults(Fields(object: d, at: "\(at).defaults", fail: fail))
             }
             models.append(entry)
         }
 
-        let server = root["server"] as? [String: Any] ?? [:]
-        if root["server"] != nil && !(root["server"] is [String: Any]) { throw fail("\"server\" must be an object") }
+        let server = root["server"]?.object ?? [:]
+        if let s = root["server"], s.object == nil { throw fail("\"server\" must be an object") }
         let s = Fields(object: server, at: "server", fail: fail)
         var keys: [KeyEntry] = []
         if let rawKeys = server["api_keys"] {
-            guard let arr = rawKeys as? [Any] else { throw fail("server.api_keys must be an array") }
+            guard let arr = rawKeys.array else { throw fail("server.api_keys must be an array") }
             for (i, k) in arr.enumerated() {
                 let at = "server.api_keys[\(i)]"
-                guard let o = k as? [String: Any] else { throw fail("\(at) must be an object") }
+                guard let o = k.object else { throw fail("\(at) must be an object") }
                 let kf = Fields(object: o, at: at, fail: fail)
                 let role = try kf.string("role") ?? "member"
                 guard role == "owner" || role == "member" else { throw fail("\(at).role must be owner or member") }
@@ -99,11 +97,6 @@ extension ServerConfig {
         return config
     }
 
-    private static func jsonErrorText(_ error: Error) -> String {
-        let ns = error as NSError
-        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
-    }
-
     private static func readEngineOptions(_ f: Fields, into e: inout ModelEntry) throws(ConfigError) {
         e.prefixCache = try f.bool("prefix_cache") ?? true
         e.swaFull = try f.bool("swa_full") ?? false
@@ -126,22 +119,22 @@ extension ServerConfig {
 
     /// Typed field access that names the field in its errors.
     private struct Fields {
-        let object: [String: Any]
+        let object: JSONObject
         let at: String
         let fail: (String) -> ConfigError
 
         func string(_ k: String, required: Bool = false) throws(ConfigError) -> String? {
-            guard let v = object[k], !(v is NSNull) else {
+            guard let v = object[k], !v.isNull else {
                 if required { throw fail("\(at).\(k) is required") }
                 return nil
             }
-            guard let s = v as? String else { throw fail("\(at).\(k) must be a string") }
+            guard let s = v.string else { throw fail("\(at).\(k) must be a string") }
             return s
         }
 
         func int(_ k: String, min lo: Int? = nil, max hi: Int? = nil) throws(ConfigError) -> Int? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, !JSON.isBoolean(n), let i = Int(exactly: n.doubleValue) else {
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let i = v.int else {
                 throw fail("\(at).\(k) must be an integer")
             }
             if let lo, i < lo { throw fail("\(at).\(k) must be at least \(lo)") }
@@ -150,19 +143,21 @@ extension ServerConfig {
         }
 
         func double(_ k: String, min lo: Double? = nil, max hi: Double? = nil) throws(ConfigError) -> Double? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, !JSON.isBoolean(n) else { throw fail("\(at).\(k) must be a number") }
-            let d = n.doubleValue
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let d = v.double else { throw fail("\(at).\(k) must be a number") }
             if let lo, d < lo { throw fail("\(at).\(k) must be at least \(lo)") }
             if let hi, d > hi { throw fail("\(at).\(k) must be at most \(hi)") }
             return d
         }
 
         func strings(_ k: String) throws(ConfigError) -> [String]? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            if let s = v as? String { return [s] }
-            guard let a = v as? [Any], let list = a as? [String] else {
-                throw fail("\(at).\(k) must be a string or a list of strings")
+            guard let v = object[k], !v.isNull else { return nil }
+            if let s = v.string { return [s] }
+            guard let a = v.array else { throw fail("\(at).\(k) must be a string or a list of strings") }
+            var list: [String] = []
+            for item in a {
+                guard let s = item.string else { throw fail("\(at).\(k) must be a string or a list of strings") }
+                list.append(s)
             }
             return list
         }
@@ -176,9 +171,9 @@ extension ServerConfig {
         }
 
         func bool(_ k: String) throws(ConfigError) -> Bool? {
-            guard let v = object[k], !(v is NSNull) else { return nil }
-            guard let n = v as? NSNumber, JSON.isBoolean(n) else { throw fail("\(at).\(k) must be true or false") }
-            return n.boolValue
+            guard let v = object[k], !v.isNull else { return nil }
+            guard let b = v.bool else { throw fail("\(at).\(k) must be true or false") }
+            return b
         }
     }
 }

@@ -15,7 +15,7 @@ struct RequestBody {
         }
         guard !request.body.isEmpty else { throw .badRequest("Request body is empty; expected a JSON object") }
         let json: JSON
-        do { json = try JSON.parse(request.body) } catch { throw .badRequest(error.message) }
+        do { json = try JSON.parse(request.body) } catch { throw .badRequest("Malformed JSON body: \(error.message)") }
         guard case .object(let o) = json else {
             throw .badRequest("Request body must be a JSON object, not \(json.typeName)")
         }
