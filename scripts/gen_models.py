@@ -14,6 +14,7 @@ Models (file names under --out):
   tiny-llama.gguf        llama, Llama 3 BPE tokenizer + Llama 3.1 chat template, F16
   tiny-qwen2.gguf        qwen2 (q/k/v biases), Qwen2 tokenizer + Qwen2.5 template, F16
   tiny-bert-embed.gguf   bert, WordPiece (bge) tokenizer, mean pooling, F16
+  tiny-bert-rerank.gguf  bert cross-encoder (cls.output head), pooling rank, F16
   bench-llama.gguf       larger llama for CPU benchmarks, Q8_0 (only with
                          --with-bench or --only bench-llama)
   all-minilm-l6-v2.gguf  real all-MiniLM-L6-v2 (bert, mean pooling), F16
@@ -444,7 +445,11 @@ def spec_bench_llama() -> dict[str, Any]:
 # BERT models
 # --------------------------------------------------------------------------
 
-def tiny_bert(llama_src: Path, name: str) -> Callable[[Any], None]:
+def tiny_bert(llama_src: Path, name: str, rerank: bool = False) -> Callable[[Any], None]:
+    """A random BERT: mean-pooled sentence embeddings, or with `rerank` a
+    cross-encoder written the way convert_hf_to_gguf.py writes a
+    BertForSequenceClassification (conversion/bert.py): `classifier` becomes
+    `cls.output` ({n_embd, 1} + bias), one classifier label, pooling type rank."""
     vocab = load_vocab_kvs(llama_src / "models" / "ggml-vocab-bert-bge.gguf")
     n_vocab = len(vocab["tokenizer.ggml.tokens"].value)
     E, L, H, FF, CTX = 64, 2, 4, 256, 512
@@ -474,9 +479,14 @@ def tiny_bert(llama_src: Path, name: str) -> Callable[[Any], None]:
             yield Tensor(tn(T.FFN_DOWN, "bias"), uniform(name, tn(T.FFN_DOWN, "bias"), (E,), std), "F32")
             yield Tensor(tn(T.LAYER_OUT_NORM), np.ones(E, np.float32), "F32")
             yield Tensor(tn(T.LAYER_OUT_NORM, "bias"), np.zeros(E, np.float32), "F32")
+        if rerank:
+            # Larger than the body's std so the scores spread over a useful range.
+            cls_out = TN[T.CLS_OUT]
+            yield Tensor(cls_out + ".weight", uniform(name, cls_out + ".weight", (1, E), 0.5), "F32")
+            yield Tensor(cls_out + ".bias", np.zeros(1, np.float32), "F32")
 
     def populate(w: Any) -> None:
-        w.add_name("Pendra Tiny BERT")
+        w.add_name("Pendra Tiny BERT Reranker" if rerank else "Pendra Tiny BERT")
         w.add_license("mit")
         w.add_type("model")
         w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
@@ -488,7 +498,13 @@ def tiny_bert(llama_src: Path, name: str) -> Callable[[Any], None]:
         w.add_head_count(H)
         w.add_layer_norm_eps(1e-12)
         w.add_causal_attention(False)
-        w.add_pooling_type(gguf.PoolingType.MEAN)
+        if rerank:
+            w.add_pooling_type(gguf.PoolingType.RANK)
+            # BertForSequenceClassification with num_labels 1 (a cross-encoder)
+            # has id2label {0: "LABEL_0"}, which the converter keeps.
+            w.add_classifier_output_labels(["LABEL_0"])
+        else:
+            w.add_pooling_type(gguf.PoolingType.MEAN)
         add_tokenizer_from_vocab(w, vocab)
         for t in tensors():
             add_tensor(w, t)
@@ -693,10 +709,10 @@ def minilm(model_dir: Path, name: str) -> Callable[[Any], None]:
 # Driver
 # --------------------------------------------------------------------------
 
-MODELS = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "bench-llama", "all-minilm-l6-v2"]
+MODELS = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama", "all-minilm-l6-v2"]
 ALIASES = {"minilm": "all-minilm-l6-v2", "bench": "bench-llama", "tiny-bert": "tiny-bert-embed",
-           "llama": "tiny-llama", "qwen2": "tiny-qwen2"}
-ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-bert-embed": "bert",
+           "llama": "tiny-llama", "qwen2": "tiny-qwen2", "rerank": "tiny-bert-rerank"}
+ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-bert-embed": "bert", "tiny-bert-rerank": "bert",
         "bench-llama": "llama", "all-minilm-l6-v2": "bert"}
 
 
@@ -745,6 +761,8 @@ def build(name: str, args: argparse.Namespace, llama_src: Path, out: Path) -> st
         populate = decoder_model(llama_src, name, spec_bench_llama())
     elif name == "tiny-bert-embed":
         populate = tiny_bert(llama_src, name)
+    elif name == "tiny-bert-rerank":
+        populate = tiny_bert(llama_src, name, rerank=True)
     elif name == "all-minilm-l6-v2":
         cache = pendra_cache() / "wheels"
         src = find_minilm_source(args.minilm_wheel_dir, cache)
@@ -798,7 +816,7 @@ def main(argv: list[str] | None = None) -> int:
                     wanted.append(n)
         explicit = True
     else:
-        wanted = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed"]
+        wanted = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank"]
         if args.with_bench:
             wanted.append("bench-llama")
         if not args.no_minilm:

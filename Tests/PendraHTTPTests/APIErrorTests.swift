@@ -86,6 +86,7 @@ final class APIErrorTests: XCTestCase {
             let body = try json(r)
             let message: String? = switch family {
             case .pendra: body["detail"] as? String
+            case .ollama: body["error"] as? String
             case .openai, .anthropic: (body["error"] as? [String: Any])?["message"] as? String
             }
             XCTAssertEqual(message, nasty, "\(family)")

@@ -126,6 +126,10 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(APIFamily.forPath("/api/v1/modelsx"), .pendra)
         XCTAssertEqual(APIFamily.forPath("/api/v1/catalog"), .pendra)
         XCTAssertEqual(APIFamily.forPath("/health"), .pendra)
+        XCTAssertEqual(APIFamily.forPath("/api/tags"), .ollama)
+        XCTAssertEqual(APIFamily.forPath("/api/nope/"), .ollama)
+        XCTAssertEqual(APIFamily.forPath("/api/v1"), .pendra)
+        XCTAssertEqual(APIFamily.forPath("/api"), .pendra)
         XCTAssertEqual(APIFamily.forPath("/"), .pendra)
     }
 

@@ -35,11 +35,13 @@ CHAT_MODEL = "tiny-llama:latest"
 ONDEMAND_MODEL = "tiny-qwen2:latest"
 EMBED_MODEL = "tiny-bert-embed:latest"
 MINILM_MODEL = "all-minilm-l6-v2:latest"
+RERANK_MODEL = "tiny-bert-rerank:latest"
 
 REQUIRED_FILES = {
     CHAT_MODEL: "tiny-llama.gguf",
     ONDEMAND_MODEL: "tiny-qwen2.gguf",
     EMBED_MODEL: "tiny-bert-embed.gguf",
+    RERANK_MODEL: "tiny-bert-rerank.gguf",
 }
 OPTIONAL_FILES = {MINILM_MODEL: "all-minilm-l6-v2.gguf"}
 
@@ -195,6 +197,7 @@ def server(tmp_path_factory, models_dir, has_minilm):
     if has_minilm:
         models.append(_model_entry(MINILM_MODEL, models_dir / OPTIONAL_FILES[MINILM_MODEL], "embedding",
                                    context_size=512))
+    models.append(_model_entry(RERANK_MODEL, models_dir / REQUIRED_FILES[RERANK_MODEL], "rerank", context_size=512))
     config = {"server": {"worker_name": "e2e-open", "api_keys": []}, "models": models}
     srv = _start("open", config, tmp_path_factory)
     yield srv

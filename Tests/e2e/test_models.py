@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import CHAT_MODEL, EMBED_MODEL, MINILM_MODEL, ONDEMAND_MODEL
+from conftest import CHAT_MODEL, EMBED_MODEL, MINILM_MODEL, ONDEMAND_MODEL, RERANK_MODEL
 from e2e_helpers import openai_error
 
 CODEX_REQUIRED = ["slug", "display_name", "supported_reasoning_levels", "shell_type", "visibility",
@@ -24,7 +24,7 @@ def _expected(has_minilm):
 def test_openai_list_via_sdk(client, has_minilm):
     chat, emb = _expected(has_minilm)
     models = list(client.models.list())
-    assert [m.id for m in models] == chat + emb
+    assert [m.id for m in models] == chat + emb + [RERANK_MODEL]
     for m in models:
         assert m.object == "model"
         assert m.owned_by == "pendra"
@@ -40,7 +40,7 @@ def test_list_envelope_has_openai_and_anthropic_fields(http, prefix, has_minilm)
     assert body["object"] == "list"
     assert body["has_more"] is False
     ids = [e["id"] for e in body["data"]]
-    assert ids == chat + emb
+    assert ids == chat + emb + [RERANK_MODEL]
     assert body["first_id"] == ids[0] and body["last_id"] == ids[-1]
     for e in body["data"]:
         assert e["type"] == "model"
@@ -57,6 +57,7 @@ def test_type_filters(http, client, prefix, has_minilm):
     got = lambda t: [e["id"] for e in http.get(prefix + "/models", params={"type": t}).json()["data"]]  # noqa: E731
     assert got("chat") == chat
     assert got("embedding") == emb
+    assert got("rerank") == [RERANK_MODEL]
     assert got("image") == []
     r = http.get(prefix + "/models", params={"type": "image"}).json()
     assert r["object"] == "list" and r["has_more"] is False

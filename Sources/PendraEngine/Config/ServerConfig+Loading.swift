@@ -25,7 +25,7 @@ extension ServerConfig {
             let full = rawPath.hasPrefix("/") ? rawPath : base.appendingPathComponent(rawPath).standardizedFileURL.path
             let capName = try f.string("capability") ?? "chat"
             guard let cap = Capability(rawValue: capName) else {
-                throw fail("\(at).capability \"\(capName)\" is unknown (use chat or embedding)")
+                throw fail("\(at).capability \"\(capName)\" is unknown (use chat, embedding or rerank)")
             }
             let licence = try f.string("licence")
             let license = try f.string("license")

@@ -1,7 +1,8 @@
 import Foundation
 
 public enum Capability: String, Sendable, CaseIterable {
-    case chat, embedding
+    /// `rerank`: a cross-encoder (pooling type rank) that scores query/document pairs.
+    case chat, embedding, rerank
 }
 
 /// One model the server may serve, from the config file.

@@ -14,6 +14,9 @@ public final class EmbeddingEngine: @unchecked Sendable {
     public let dimensions: Int
     /// Most tokens one input may have.
     public let maxInputTokens: Int
+    /// Pooling type rank (a cross-encoder reranker): each input gives raw
+    /// classifier scores, not a vector to normalise.
+    public let isReranker: Bool
 
     private let context: LlamaContext
     private let batch: LlamaBatch
@@ -31,8 +34,14 @@ public final class EmbeddingEngine: @unchecked Sendable {
             throw ModelLoadError.invalid(path: model.path,
                 reason: "model has no pooling type, so it gives no sentence embeddings")
         }
-        self.dimensions = Int(llama_model_n_embd_out(model.pointer)) > 0
-            ? Int(llama_model_n_embd_out(model.pointer)) : model.embeddingLength
+        self.isReranker = context.poolingType == LLAMA_POOLING_TYPE_RANK
+        if isReranker {
+            // llama.cpp writes n_cls_out scores per sequence for rank pooling.
+            self.dimensions = max(1, Int(llama_model_n_cls_out(model.pointer)))
+        } else {
+            self.dimensions = Int(llama_model_n_embd_out(model.pointer)) > 0
+                ? Int(llama_model_n_embd_out(model.pointer)) : model.embeddingLength
+        }
         self.maxInputTokens = min(s.batchSize, min(context.contextSize, model.trainContextLength > 0 ? model.trainContextLength : context.contextSize))
         self.batch = LlamaBatch(capacity: s.batchSize)
     }
@@ -78,7 +87,8 @@ public final class EmbeddingEngine: @unchecked Sendable {
                 guard let v = context.sequenceEmbedding(Int32(seq)) else {
                     return .failure(.backend("no pooled embedding for input \(start + seq)"))
                 }
-                out.append(Self.normalized(UnsafeBufferPointer(start: v, count: dimensions)))
+                let values = UnsafeBufferPointer(start: v, count: dimensions)
+                out.append(isReranker ? Array(values) : Self.normalized(values))
             }
             start = end
         }

@@ -127,6 +127,39 @@ public final class ModelStore: @unchecked Sendable {
         return e
     }
 
+    /// A reranker runs on the embedding engine (rank pooling gives scores).
+    public func reranker(_ id: String) async throws(ModelStoreError) -> EmbeddingEngine {
+        guard case .embedding(let e) = try await engine(for: id, capability: .rerank) else { throw .notLoaded(id) }
+        return e
+    }
+
+    /// A loaded model as /api/ps lists it.
+    public struct LoadedModel: Sendable {
+        public var id: String
+        public var bytes: UInt64
+        public var lastUsed: Date
+        public var engine: Engine
+    }
+
+    /// The loaded models, in config order.
+    public var loadedModels: [LoadedModel] {
+        lock.withLock {
+            config.models.compactMap { m in
+                loaded[m.id].map { LoadedModel(id: m.id, bytes: $0.bytes, lastUsed: $0.lastUsed, engine: $0.engine) }
+            }
+        }
+    }
+
+    /// Unloads a model unless a generation is running or waiting on it
+    /// (Ollama's `keep_alive: 0`: unload after this reply, never cut
+    /// another client's). True when it was unloaded.
+    @discardableResult
+    public func unloadIfIdle(_ id: String) -> Bool {
+        let idle = lock.withLock { loaded[id]?.engine.isIdle ?? false }
+        guard idle else { return false }
+        return (try? unload(id)) ?? false
+    }
+
     /// Owner route: load now (no-op if loaded).
     public func load(_ id: String) async throws(ModelStoreError) {
         guard let entry = config.model(id) else { throw .unknownModel(id, valid: ids) }
@@ -222,11 +255,19 @@ public final class ModelStore: @unchecked Sendable {
             return .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
                                         prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
                                         defaults: m.defaults, chatTemplate: template))
-        case .embedding:
+        case .embedding, .rerank:
             let size = min(context, trained)
             let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,
                                     batchSize: max(size, min(m.batchSize, 8192)), threads: threads, embeddings: true)
-            return .embedding(try EmbeddingEngine(model: model, settings: s))
+            let e = try EmbeddingEngine(model: model, settings: s)
+            // Rank pooling gives scores, not vectors: each serves only its own routes.
+            if m.capability == .rerank && !e.isReranker {
+                throw ModelLoadError.invalid(path: m.path, reason: "capability rerank needs a reranker GGUF (pooling type rank)")
+            }
+            if m.capability == .embedding && e.isReranker {
+                throw ModelLoadError.invalid(path: m.path, reason: "this GGUF is a reranker (pooling type rank); configure it with capability rerank")
+            }
+            return .embedding(e)
         }
     }
 

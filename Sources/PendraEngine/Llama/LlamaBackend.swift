@@ -68,6 +68,10 @@ public enum LlamaBackend {
     /// Whether a GPU (or other offload) backend was compiled in.
     public static var supportsGPUOffload: Bool { llama_supports_gpu_offload() }
 
+    /// Whether a GPU device is present (offload support alone is also true
+    /// for the RPC backend on a CPU build).
+    public static var hasGPUDevice: Bool { ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU) != nil }
+
     public static var systemInfo: String { String(cString: llama_print_system_info()) }
 
     private static func receive(level: ggml_log_level, text: String) {

@@ -24,6 +24,8 @@ public final class PendraApp: Sendable {
     public let metrics: Metrics
     public let worker: WorkerIdentity
     public let options: Options
+    /// SHA-256 of each model file, hashed once in the background (Ollama's `digest`).
+    let digests: ModelDigests
     private let started = Int(Date().timeIntervalSince1970)
     private let router: Router
     private let accessLog: AccessLog
@@ -37,6 +39,7 @@ public final class PendraApp: Sendable {
         self.worker = worker
         self.options = options
         self.accessLog = AccessLog(logBodies: options.logBodies)
+        self.digests = ModelDigests(files: store.config.models.map { ($0.id, $0.path) })
         var r = Router()
         Self.routes(into: &r, app: appRef)
         self.router = r
@@ -84,6 +87,8 @@ public final class PendraApp: Sendable {
             r.add("POST", prefix + "/completions", family: .openai, auth: .member,
                   handler: h { await CompletionsRoute().handle($1) })
         }
+        ollamaRoutes(into: &r, h)
+        llamaServerRoutes(into: &r, h)
     }
 
     /// The transport's entry point.
@@ -95,6 +100,7 @@ public final class PendraApp: Sendable {
         "/v1/chat/completions", "/api/v1/chat/completions", "/v1/embeddings", "/api/v1/embeddings",
         "/v1/messages", "/api/v1/messages", "/v1/completions", "/api/v1/completions",
         "/v1/responses", "/api/v1/responses",
+        "/api/chat", "/api/generate", "/api/embed", "/api/embeddings", "/v1/rerank", "/rerank",
     ]
 
     func handle(_ request: HTTPRequest, _ writer: any HTTPResponseWriter) async {

@@ -26,6 +26,8 @@ extension APIError {
             let param = param.map(APIError.jsonString) ?? "null"
             let code = (code ?? APIError.openAICode(status: status)).map(APIError.jsonString) ?? "null"
             return "{\"error\":{\"message\":\(msg),\"type\":\(type),\"param\":\(param),\"code\":\(code)}}"
+        case .ollama:
+            return "{\"error\":\(msg)}"
         case .anthropic:
             let type = APIError.jsonString(APIError.anthropicType(status: status))
             let rid = requestId.isEmpty ? "" : ",\"request_id\":\(APIError.jsonString(requestId))"

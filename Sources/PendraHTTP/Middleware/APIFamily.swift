@@ -7,11 +7,14 @@ public enum APIFamily: String, Sendable, CaseIterable {
     case openai
     /// Anthropic Messages routes: `{"type": "error", "error": {"type", "message"}, "request_id"}`.
     case anthropic
+    /// Ollama-compatible routes (`/api/tags`, `/api/chat`, ...): `{"error": "..."}`.
+    case ollama
 
     /// The family of a path that matched no route (for 404/405 envelopes):
     /// `/v1/messages` and below are Anthropic; the rest of `/v1/` and
-    /// `/api/v1/{chat,embeddings,completions,models}` are OpenAI; everything
-    /// else is Pendra's own. A trailing slash is ignored.
+    /// `/api/v1/{chat,embeddings,completions,models}` are OpenAI; the rest of
+    /// `/api/` outside `/api/v1` is Ollama's; everything else is Pendra's own.
+    /// A trailing slash is ignored.
     public static func forPath(_ path: String) -> APIFamily {
         let p = RoutePattern.normalize(path)
         if p == "/v1/messages" || p.hasPrefix("/v1/messages/") { return .anthropic }
@@ -20,6 +23,7 @@ public enum APIFamily: String, Sendable, CaseIterable {
             let base = "/api/v1/" + area
             if p == base || p.hasPrefix(base + "/") { return .openai }
         }
+        if p.hasPrefix("/api/") && p != "/api/v1" && !p.hasPrefix("/api/v1/") { return .ollama }
         return .pendra
     }
 }

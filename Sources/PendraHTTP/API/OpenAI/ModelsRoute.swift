@@ -7,7 +7,7 @@ import PendraEngine
 struct ModelsRoute {
     let app: PendraApp
 
-    static let capabilities = ["chat", "embedding", "image", "ocr", "transcription"]
+    static let capabilities = ["chat", "embedding", "rerank", "image", "ocr", "transcription"]
 
     func handle(_ ctx: RequestContext) async {
         let q = ctx.request.query

@@ -1,0 +1,59 @@
+import PendraEngine
+
+/// POST /v1/rerank and /rerank (llama-server's, Jina's and Cohere's shape):
+/// each document is scored against the query by a cross-encoder configured
+/// with capability `rerank`; results come back sorted by score.
+struct RerankRoute {
+    let app: PendraApp
+
+    func handle(_ ctx: RequestContext) async {
+        do {
+            let body = try RequestBody.parse(ctx.request)
+            let model = app.resolveModel(try body.string("model", required: true)!)
+            let query = try body.string("query", required: true)!
+            let documents = try Self.documents(body)
+            let topN = try body.int("top_n", min: 0) ?? documents.count
+            let returnDocuments = try body.bool("return_documents") ?? false
+            let engine: EmbeddingEngine
+            do { engine = try await app.store.reranker(model) } catch { throw APIError.from(error) }
+            let pairs = documents.map { engine.rerankTokens(query: query, document: $0) }
+            let scores = try await withTimeout(app.options.embeddingTimeout) { try await engine.score(pairs) }
+            let tokens = pairs.reduce(0) { $0 + $1.count }
+            app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
+            let ranked = Self.ranked(scores, topN: topN)
+            let results: [JSON] = ranked.map { i in
+                var o = JSONObject()
+                o["index"] = .int(i)
+                o["relevance_score"] = .double(Double(scores[i]))
+                if returnDocuments { o["document"] = ["text": .string(documents[i])] }
+                return .object(o)
+            }
+            ctx.sendJSON(JSON(["model": .string(model), "object": "list",
+                               "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)],
+                               "results": .array(results)]).bytes)
+        } catch {
+            ctx.fail(OllamaEmbedRoute.apiError(error))
+        }
+    }
+
+    /// Indices by descending score (ties keep input order), the first `topN`.
+    static func ranked(_ scores: [Float], topN: Int) -> [Int] {
+        let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        return Array(order.prefix(topN))
+    }
+
+    /// `documents`: strings or `{"text": ...}` objects.
+    static func documents(_ body: RequestBody) throws(APIError) -> [String] {
+        guard let list = try body.array("documents", required: true), !list.isEmpty else {
+            throw .badRequest("'documents' must contain at least one document", param: "documents")
+        }
+        guard list.count <= 1024 else { throw .badRequest("At most 1024 documents per request", param: "documents") }
+        var out: [String] = []
+        for (i, d) in list.enumerated() {
+            if let s = d.string { out.append(s); continue }
+            guard let o = d.object else { throw body.wrongType("documents[\(i)]", "a string or an object with 'text'", d) }
+            out.append(try body.nested(o, at: "documents[\(i)]").string("text", required: true)!)
+        }
+        return out
+    }
+}

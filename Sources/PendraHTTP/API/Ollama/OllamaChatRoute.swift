@@ -1,0 +1,96 @@
+import Foundation
+import PendraEngine
+
+/// POST /api/chat and /api/generate: parsed into the internal chat request,
+/// run by the shared GenerationRunner, written by OllamaStreamEncoder.
+struct OllamaChatRoute {
+    let app: PendraApp
+
+    func chat(_ ctx: RequestContext) async { await handle(ctx, .chat) }
+    func generate(_ ctx: RequestContext) async { await handle(ctx, .generate) }
+
+    private func handle(_ ctx: RequestContext, _ kind: OllamaRequest.Kind) async {
+        let arrived = DispatchTime.now().uptimeNanoseconds
+        let runner = GenerationRunner(app: app, ctx: ctx)
+        let req: OllamaRequest
+        let started: GenerationRunner.Started
+        let load: UInt64
+        do throws(APIError) {
+            var r = try OllamaRequest.parse(try RequestBody.parse(ctx.request), kind: kind)
+            let entry = try OllamaModels.entry(app, r.chat.model)
+            guard entry.capability == .chat else {
+                throw .badRequest("\"\(entry.id)\" does not support \(kind == .chat ? "chat" : "generate")", param: "model")
+            }
+            r.chat.model = entry.id
+            req = r
+            if !r.ignoredOptions.isEmpty {
+                Log.info("request \(ctx.requestId): options \(r.ignoredOptions.sorted().joined(separator: ", ")) ignored (set per model in the config)")
+            }
+            let t = DispatchTime.now().uptimeNanoseconds
+            do { _ = try await app.store.chat(entry.id) } catch { throw OllamaModels.error(error) }
+            load = DispatchTime.now().uptimeNanoseconds - t
+            let encoder = OllamaStreamEncoder(kind: kind, model: entry.id)
+            if r.loadOnly {
+                let unload = r.keepAlive == 0
+                if unload { app.store.unloadIfIdle(entry.id) }
+                let reply = encoder.loaded(reason: unload ? "unload" : "load")
+                return r.stream ? ctx.send(HTTPResponse(status: 200, headers: OllamaStreamEncoder.headers, body: OllamaStreamEncoder.line(reply)))
+                                : ctx.sendJSON(reply.bytes)
+            }
+            started = try await runner.start(r.chat)
+        } catch {
+            return ctx.fail(error)
+        }
+        let encoder = OllamaStreamEncoder(kind: kind, model: req.chat.model)
+        let durations = { (result: GenerationResult) in
+            OllamaDurations(result: result, load: load, total: DispatchTime.now().uptimeNanoseconds - arrived)
+        }
+        if req.stream {
+            await stream(ctx, runner, started, req, encoder, durations)
+        } else if let reply = await runner.complete(started, model: req.chat.model) {
+            let body = encoder.reply(text: reply.text, calls: reply.calls, result: reply.result, durations(reply.result)).bytes
+            if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
+            ctx.sendJSON(body)
+        } else if req.keepAlive == 0 {
+            await unloadAfterReply(req.chat.model)
+        }
+    }
+
+    /// `keep_alive: 0`: unload before the reply ends, so a client that asks
+    /// /api/ps next sees it gone. The engine publishes its idle state a step
+    /// after the last token, hence the short wait; a model other requests
+    /// are using stays loaded.
+    private func unloadAfterReply(_ id: String) async {
+        for _ in 0..<20 {
+            if app.store.unloadIfIdle(id) || !app.store.isLoaded(id) { return }
+            try? await Task.sleep(nanoseconds: 25_000_000)
+        }
+    }
+
+    private func stream(_ ctx: RequestContext, _ runner: GenerationRunner, _ s: GenerationRunner.Started,
+                        _ req: OllamaRequest, _ encoder: OllamaStreamEncoder,
+                        _ durations: (GenerationResult) -> OllamaDurations) async {
+        guard ctx.startStream(headers: OllamaStreamEncoder.headers) else {
+            s.engine.cancel(s.stream.id)
+            return
+        }
+        let w = ctx.writer
+        var output = ChatOutput(s.prepared)
+        let outcome = await runner.run(s, model: req.chat.model) { text in
+            if let line = encoder.content(output.feed(text)) { w.write(line) }
+        }
+        if let line = encoder.content(output.finish()) { w.write(line) }
+        if outcome.timedOut {
+            w.write(encoder.error("The model produced nothing for \(Int(app.options.chatTimeout)) s"))
+        } else if case .error(let m) = outcome.result.reason {
+            w.write(encoder.error(m))
+        } else if case .cancelled = outcome.result.reason {
+            // The client left; nothing more to say.
+        } else {
+            if let line = encoder.toolCalls(output.calls) { w.write(line) }
+            w.write(encoder.done(outcome.result, durations(outcome.result)))
+        }
+        if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
+        w.finish()
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import PendraEngine
+
+/// POST /api/embed (batch `input`) and the legacy POST /api/embeddings
+/// (one `prompt`), on the configured embedding models.
+struct OllamaEmbedRoute {
+    let app: PendraApp
+
+    func embed(_ ctx: RequestContext) async {
+        let arrived = DispatchTime.now().uptimeNanoseconds
+        do {
+            let body = try RequestBody.parse(ctx.request)
+            let texts = try Self.inputs(body)
+            let truncate = try body.bool("truncate") ?? true
+            let (engine, model, load) = try await engine(body)
+            if let d = try body.int("dimensions", min: 1), d != engine.dimensions {
+                throw APIError.badRequest("This model gives \(engine.dimensions)-dimensional embeddings and cannot shorten them to \(d); omit 'dimensions' or pass \(engine.dimensions)", param: "dimensions")
+            }
+            var inputs: [[Token]] = []
+            for (i, text) in texts.enumerated() {
+                var tokens = engine.tokenize(text)
+                if tokens.count > engine.maxInputTokens {
+                    guard truncate else {
+                        throw APIError.badRequest("input \(i) has \(tokens.count) tokens, more than this model's context of \(engine.maxInputTokens); shorten it or set truncate: true", param: "input")
+                    }
+                    tokens = Array(tokens.prefix(engine.maxInputTokens))
+                }
+                inputs.append(tokens)
+            }
+            let vectors = inputs.isEmpty ? [] : try await vectors(engine, inputs)
+            let tokens = inputs.reduce(0) { $0 + $1.count }
+            app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
+            var o = JSONObject()
+            o["model"] = .string(model)
+            o["embeddings"] = .array(vectors.map(Self.vector))
+            o["total_duration"] = .int(Int(DispatchTime.now().uptimeNanoseconds - arrived))
+            o["load_duration"] = .int(Int(load))
+            o["prompt_eval_count"] = .int(tokens)
+            ctx.sendJSON(JSON.object(o).bytes)
+        } catch {
+            ctx.fail(Self.apiError(error))
+        }
+    }
+
+    /// The legacy endpoint: one prompt, one `embedding`; an empty prompt
+    /// gives an empty vector, as Ollama answers it.
+    func embeddings(_ ctx: RequestContext) async {
+        do {
+            let body = try RequestBody.parse(ctx.request)
+            let prompt = try body.string("prompt") ?? ""
+            let (engine, model, _) = try await engine(body)
+            guard !prompt.isEmpty else { return ctx.sendJSON(JSON(["embedding": []]).bytes) }
+            var tokens = engine.tokenize(prompt)
+            if tokens.count > engine.maxInputTokens { tokens = Array(tokens.prefix(engine.maxInputTokens)) }
+            let v = try await vectors(engine, [tokens])
+            app.account(ctx, model: model, usage: Usage(promptTokens: tokens.count))
+            ctx.sendJSON(JSON(["embedding": Self.vector(v[0])]).bytes)
+        } catch {
+            ctx.fail(Self.apiError(error))
+        }
+    }
+
+    private func engine(_ body: RequestBody) async throws -> (EmbeddingEngine, String, UInt64) {
+        let entry = try OllamaModels.entry(app, try body.string("model", required: true)!)
+        guard entry.capability == .embedding else {
+            throw APIError.badRequest("\"\(entry.id)\" does not support embeddings", param: "model")
+        }
+        let t = DispatchTime.now().uptimeNanoseconds
+        do {
+            let e = try await app.store.embedding(entry.id)
+            return (e, entry.id, DispatchTime.now().uptimeNanoseconds - t)
+        } catch {
+            throw OllamaModels.error(error)
+        }
+    }
+
+    private func vectors(_ engine: EmbeddingEngine, _ inputs: [[Token]]) async throws -> [[Float]] {
+        try await withTimeout(app.options.embeddingTimeout) { try await engine.embed(inputs) }
+    }
+
+    /// `input`: a string or a list of strings.
+    static func inputs(_ body: RequestBody) throws(APIError) -> [String] {
+        guard let v = body.raw("input") else { throw body.missing("input") }
+        if let s = v.string { return s.isEmpty ? [] : [s] }
+        guard let list = v.array else { throw body.wrongType("input", "a string or an array of strings", v) }
+        var out: [String] = []
+        for (i, e) in list.enumerated() {
+            guard let s = e.string else { throw body.wrongType("input[\(i)]", "a string", e) }
+            guard !s.isEmpty else { throw .badRequest("'input[\(i)]' is an empty string", param: "input") }
+            out.append(s)
+        }
+        guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
+        return out
+    }
+
+    static func vector(_ v: [Float]) -> JSON { .array(v.map { .double(Double($0)) }) }
+
+    static func apiError(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError: e
+        case let e as EngineError: .from(e)
+        default: .internal("\(error)")
+        }
+    }
+}
