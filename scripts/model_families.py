@@ -50,6 +50,16 @@ def families() -> dict[str, tuple[str, Callable[[Path, str], Callable[[Any], Non
 
 STD = 0.08
 
+# Texts llama.cpp's vocab loader promotes to control / end-of-generation by name
+# (llama-vocab.cpp), whatever their token type says; greedy decoding must never
+# pick them either, or a random reply could end early.
+LLAMA_SPECIAL_TEXTS = {t.encode() for t in (
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
+    "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "</s>", "<eos>", "<turn|>", "<|tool_response>", "<|eom_id|>",
+    "<|return|>", "<|call|>", "<|flush|>", "<|calls|>", "<|channel|>", "<end_of_utterance>",
+    "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>",
+    "<|file_sep|>", "<PAD>", "[PAD]")}
+
 
 class Vocab:
     """Tokenizer KVs of a llama.cpp vocab file, possibly extended with tokens."""
@@ -67,11 +77,12 @@ class Vocab:
         return len(self.tokens)
 
     def silent_rows(self) -> np.ndarray:
-        """Tokens greedy decoding must never pick: control, unused, [PADn] fillers."""
+        """Tokens greedy decoding must never pick: control, unused, [PADn]
+        fillers and the texts llama.cpp treats as control."""
         TT = G.gguf.TokenType
         tt = np.asarray(self.kvs["tokenizer.ggml.token_type"].value)
-        pad = np.array([t.startswith(b"[PAD") for t in self.tokens])
-        return (tt == TT.CONTROL) | (tt == TT.UNUSED) | ((tt == TT.USER_DEFINED) & pad)
+        named = np.array([t.startswith(b"[PAD") or t in LLAMA_SPECIAL_TEXTS for t in self.tokens])
+        return (tt == TT.CONTROL) | (tt == TT.UNUSED) | named
 
     def write(self, w: Any) -> None:
         G.add_tokenizer_from_vocab(w, self.kvs, skip=self.overrides)
@@ -258,6 +269,8 @@ def qwen35(llama_src: Path, name: str) -> Callable[[Any], None]:
 
 def mamba2(llama_src: Path, name: str) -> Callable[[Any], None]:
     v = Vocab(llama_src, "ggml-vocab-gpt-neox.gguf")
+    # the file names no pre-tokenizer; GPT-NeoX's is GPT-2's byte-level split
+    v.overrides = {"tokenizer.ggml.pre": (G.gguf.GGUFValueType.STRING, "gpt-2")}
     f = Family(llama_src, name, v, "llama-cpp-rwkv-world.jinja", E=64, L=3, tied=True)
     D_INNER, D_STATE, N_GROUP, HEAD_DIM, D_CONV = 128, 16, 1, 32, 4
     n_heads = D_INNER // HEAD_DIM
