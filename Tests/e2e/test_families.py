@@ -31,7 +31,7 @@ MODEL_IDS = [m["id"] for m in FAMILY["models"]]
 # sliding-window memory may legitimately prefill in full instead.
 UNIFIED_KV = {"tiny-mistral:latest"}
 
-REPLY_TOKENS = 12
+REPLY_TOKENS = 8
 CONVERSATIONS = [
     ["Hello! Who are you?", "Tell me more about that.", "Thanks. Now say it in one line."],
     ["Write a haiku about rivers.", "Another one, about mountains.", "Which of the two do you prefer?"],
@@ -137,7 +137,7 @@ def test_sixteen_concurrent_requests(busy_server, model):
 
     def run(messages: list[dict]) -> dict:
         with busy_server.http() as c:
-            return _chat(c, model, messages, max_tokens=16)
+            return _chat(c, model, messages, max_tokens=8)
 
     with ThreadPoolExecutor(16) as pool:
         firsts = list(pool.map(run, [first(i) for i in range(16)]))
@@ -148,4 +148,4 @@ def test_sixteen_concurrent_requests(busy_server, model):
     for body in firsts + seconds:
         choice = body["choices"][0]
         assert choice["finish_reason"] == "length", body
-        assert body["usage"]["completion_tokens"] == 16, body
+        assert body["usage"]["completion_tokens"] == 8, body
