@@ -22,6 +22,7 @@ case "inspect":
     guard let path = args.dropFirst().first else { die("inspect needs a GGUF file", code: 2) }
     do {
         let f = try GGUFFile.read(path: path)
+        let opts = try InspectOptions.parse(args.dropFirst(2))
         print("""
         file            \(path)
         architecture    \(f.architecture ?? "?")
@@ -36,7 +37,10 @@ case "inspect":
         tensors         \(f.tensors.count)
         size            \(f.fileSize) bytes
         """)
+        if let line = opts.kvLine(f) { print(line) }
         exit(0)
+    } catch let e as InspectOptions.ParseError {
+        die(e.message, code: 2)
     } catch {
         die("\(error)")
     }

@@ -37,13 +37,14 @@ extension ChatEngine {
             let detected = ToolCallFormat.detect(chatTemplate: template.source)
             toolFormat = detected == .none ? .hermes : detected
         }
-        var sampling = request.sampling
+        var sampling = request.sampling.filling(defaults)
         if sampling.grammar == nil {
             sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
                                                 responseFormat: request.responseFormat)
         }
-        let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens,
-                                    stop: request.stop, ignoreEOS: request.ignoreEOS)
+        let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens ?? defaults.maxTokens,
+                                    stop: request.stop.isEmpty ? defaults.stop ?? [] : request.stop,
+                                    ignoreEOS: request.ignoreEOS)
         return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
     }
 

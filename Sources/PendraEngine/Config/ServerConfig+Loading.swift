@@ -31,7 +31,7 @@ extension ServerConfig {
             }
             let licence = try f.string("licence")
             let license = try f.string("license")
-            let entry = ModelEntry(
+            var entry = ModelEntry(
                 id: id, path: full, capability: cap,
                 contextSize: try f.int("context_size", min: 16),
                 parallel: try f.int("parallel", min: 1, max: 256) ?? (cap == .chat ? 4 : 32),
@@ -42,6 +42,14 @@ extension ServerConfig {
                 displayName: try f.string("name"),
                 licence: licence ?? license,
                 preload: try f.bool("preload") ?? true)
+            try Self.readEngineOptions(f, into: &entry)
+            entry.chatTemplatePath = try f.string("chat_template").map {
+                $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
+            }
+            if m["defaults"] != nil {
+                guard let d = m["defaults"] as? [String: Any] else { throw fail("\(at).defaults must be an object") }
+                entry.defaults = try Self.readDefaults(Fields(object: d, at: "\(at).defaults", fail: fail))
+            }
             models.append(entry)
         }
 
@@ -96,6 +104,26 @@ extension ServerConfig {
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
 
+    private static func readEngineOptions(_ f: Fields, into e: inout ModelEntry) throws(ConfigError) {
+        e.prefixCache = try f.bool("prefix_cache") ?? true
+        e.swaFull = try f.bool("swa_full") ?? false
+        e.flashAttention = try f.bool("flash_attention")
+        e.cacheTypeK = try f.cacheType("cache_type_k") ?? .f16
+        e.cacheTypeV = try f.cacheType("cache_type_v") ?? .f16
+    }
+
+    private static func readDefaults(_ f: Fields) throws(ConfigError) -> GenerationDefaults {
+        var d = GenerationDefaults()
+        d.temperature = try f.double("temperature", min: 0, max: 2).map(Float.init)
+        d.topP = try f.double("top_p", min: 0, max: 1).map(Float.init)
+        d.topK = try f.int("top_k", min: 0)
+        d.minP = try f.double("min_p", min: 0, max: 1).map(Float.init)
+        d.repetitionPenalty = try f.double("repeat_penalty", min: 0, max: 10).map(Float.init)
+        d.stop = try f.strings("stop")
+        d.maxTokens = try f.int("max_tokens", min: 1)
+        return d
+    }
+
     /// Typed field access that names the field in its errors.
     private struct Fields {
         let object: [String: Any]
@@ -121,10 +149,30 @@ extension ServerConfig {
             return i
         }
 
-        func double(_ k: String) throws(ConfigError) -> Double? {
+        func double(_ k: String, min lo: Double? = nil, max hi: Double? = nil) throws(ConfigError) -> Double? {
             guard let v = object[k], !(v is NSNull) else { return nil }
             guard let n = v as? NSNumber, !JSON.isBoolean(n) else { throw fail("\(at).\(k) must be a number") }
-            return n.doubleValue
+            let d = n.doubleValue
+            if let lo, d < lo { throw fail("\(at).\(k) must be at least \(lo)") }
+            if let hi, d > hi { throw fail("\(at).\(k) must be at most \(hi)") }
+            return d
+        }
+
+        func strings(_ k: String) throws(ConfigError) -> [String]? {
+            guard let v = object[k], !(v is NSNull) else { return nil }
+            if let s = v as? String { return [s] }
+            guard let a = v as? [Any], let list = a as? [String] else {
+                throw fail("\(at).\(k) must be a string or a list of strings")
+            }
+            return list
+        }
+
+        func cacheType(_ k: String) throws(ConfigError) -> KVCacheType? {
+            guard let name = try string(k) else { return nil }
+            guard let t = KVCacheType(rawValue: name.lowercased()) else {
+                throw fail("\(at).\(k) \"\(name)\" is unknown (use \(KVCacheType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return t
         }
 
         func bool(_ k: String) throws(ConfigError) -> Bool? {

@@ -26,6 +26,20 @@ public struct ModelEntry: Sendable, Equatable {
     public var licence: String?
     /// Load at startup (true) or on first use (false).
     public var preload: Bool
+    /// False: no prefix reuse at all (every prompt prefilled in full).
+    public var prefixCache: Bool = true
+    /// KV cache element types.
+    public var cacheTypeK: KVCacheType = .f16
+    public var cacheTypeV: KVCacheType = .f16
+    /// Full-size sliding-window cache (llama.cpp's swa_full); off by default.
+    public var swaFull: Bool = false
+    /// nil: llama.cpp decides (on where it helps); forced on for a quantized V cache.
+    public var flashAttention: Bool?
+    /// A Jinja chat template file used instead of the GGUF's own (absolute
+    /// path; for files without one, such as base models).
+    public var chatTemplatePath: String?
+    /// Sampling values and max_tokens used when a request does not send them.
+    public var defaults = GenerationDefaults()
 }
 
 /// An API key from the config file.

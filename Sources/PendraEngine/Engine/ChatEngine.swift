@@ -20,6 +20,10 @@ public final class ChatEngine: @unchecked Sendable {
     public let template: ChatTemplate
     public let settings: ContextSettings
     public let maxWaiting: Int
+    /// The model's configured sampling defaults and max_tokens.
+    public let defaults: GenerationDefaults
+    /// What prefix reuse may do on this model's memory, with these settings.
+    public let memory: MemoryKind
 
     private let inbox = EngineInbox()
     private let nextID = Atomic<UInt64>(1)
@@ -40,18 +44,24 @@ public final class ChatEngine: @unchecked Sendable {
     /// allocated on first use.
     private var candidates: UnsafeMutablePointer<llama_token_data>?
 
-    public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil) throws {
+    public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil,
+                prefixReuse: Bool = true, defaults: GenerationDefaults = GenerationDefaults(),
+                chatTemplate: String? = nil) throws {
         self.model = model
-        self.template = try ChatTemplate(source: model.chatTemplate,
+        self.template = try ChatTemplate(source: chatTemplate ?? model.chatTemplate,
                                          bosToken: model.tokenText(model.bos) ?? "",
                                          eosToken: model.tokenText(model.eos) ?? "")
         self.settings = settings
         self.maxWaiting = maxWaiting
+        self.defaults = defaults
         self.context = try LlamaContext(model: model, settings: settings)
+        self.memory = settings.swaFull && model.memoryKind != .recurrent ? .unified : model.memoryKind
         let cells = context.contextSize
         self.scheduler = Scheduler(config: SchedulerConfig(
             slots: settings.parallel, tokenBudget: settings.batchSize, maxWaiting: maxWaiting, cells: cells,
-            prefixCacheCells: prefixCacheCells))
+            prefixCacheCells: prefixCacheCells,
+            memory: memory,
+            prefixReuse: prefixReuse))
         self.batch = LlamaBatch(capacity: settings.batchSize)
         published.withLock { $0.kvCellsTotal = cells }
         let thread = Thread { [unowned self] in self.run() }
@@ -152,41 +162,48 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     private func step() {
-        let plan = scheduler.schedule()
-        apply(plan)
+        var plan = scheduler.schedule(firstPosition: { [context] in context.minPosition(seq: Int32($0)) })
+        let rewound = apply(plan)
+        if !rewound.isEmpty { plan.entries.removeAll { rewound.contains($0.id) } }
         guard !plan.isEmpty else {
             publish(batchTokens: 0)
             // Sequences wait for cells that only a cancel or new input can
             // change: sleep until something is posted (the loop takes it).
-            if !scheduler.waiting.isEmpty || !scheduler.running.isEmpty { inbox.waitForInput(timeout: 0.05) }
+            if rewound.isEmpty && (!scheduler.waiting.isEmpty || !scheduler.running.isEmpty) {
+                inbox.waitForInput(timeout: 0.05)
+            }
             return
         }
+        let runningBefore = scheduler.running.count
+        decode(plan.entries[...])
+        if scheduler.running.count < runningBefore { trimPrefixCache() }
+        publish(batchTokens: plan.tokenCount)
+    }
 
+    /// Decodes entries as one batch and samples their next tokens. When
+    /// llama.cpp refuses the batch it is split in halves and each retried
+    /// (llama-server halves its batch the same way), down to single
+    /// sequences: only an entry that fails on its own fails its sequence,
+    /// and its neighbours' outputs are what they would have been.
+    private func decode(_ entries: ArraySlice<BatchEntry>) {
         batch.clear()
         var logitIndex: [(id: UInt64, index: Int32)] = []
-        logitIndex.reserveCapacity(plan.entries.count)
-        for e in plan.entries {
+        logitIndex.reserveCapacity(entries.count)
+        for e in entries {
             guard let seq = scheduler.running.first(where: { $0.id == e.id }) else { continue }
             for pos in e.start..<(e.start + e.count) {
-                let i = batch.add(seq.tokens[pos], position: pos, sequence: Int32(e.slot),
-                                  wantLogits: e.wantsLogits && pos == e.start + e.count - 1)
-                if e.wantsLogits && pos == e.start + e.count - 1 { logitIndex.append((e.id, i)) }
+                let last = e.wantsLogits && pos == e.start + e.count - 1
+                let i = batch.add(seq.tokens[pos], position: pos, sequence: Int32(e.slot), wantLogits: last)
+                if last { logitIndex.append((e.id, i)) }
             }
         }
         let rc = context.decode(batch)
         guard rc == 0 else {
-            // The scheduler reserved cells for this batch, so llama.cpp refusing
-            // it is a real failure: end these sequences, drop their cells.
-            for e in plan.entries {
-                context.removeTokens(seq: Int32(e.slot), from: 0)
-                finish(e.id, .error("llama_decode returned \(rc)"), dropCache: true)
-            }
-            publish(batchTokens: 0)
+            recover(from: rc, entries)
             return
         }
-        scheduler.completeStep(plan)
+        scheduler.complete(entries)
         let now = DispatchTime.now().uptimeNanoseconds
-        let runningBefore = scheduler.running.count
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
             let token: Token
@@ -199,31 +216,69 @@ public final class ChatEngine: @unchecked Sendable {
             }
             handle(token, for: g, now: now)
         }
-        if scheduler.running.count < runningBefore { trimPrefixCache() }
-        publish(batchTokens: plan.tokenCount)
+    }
+
+    /// A refused batch: undo what llama.cpp kept of it (it rolls back only
+    /// the micro-batch that failed), then retry in halves; a single prefill
+    /// chunk is halved too, and a single token that still fails ends its
+    /// sequence with the error.
+    private func recover(from rc: Int32, _ entries: ArraySlice<BatchEntry>) {
+        for e in entries where !context.removeTokens(seq: Int32(e.slot), from: e.start) {
+            // Recurrent state cannot be cut back: start that sequence over.
+            context.removeTokens(seq: Int32(e.slot), from: 0)
+            scheduler.rewind(e.id)
+        }
+        let alive = entries.filter { e in scheduler.running.contains { $0.id == e.id && $0.computed == e.start } }
+        if alive.count > 1 {
+            let mid = alive.count / 2
+            decode(alive[..<mid])
+            decode(alive[mid...])
+        } else if let e = alive.first, e.count > 1 {
+            let head = e.count / 2
+            let first = BatchEntry(id: e.id, slot: e.slot, start: e.start, count: head, wantsLogits: false)
+            let rest = BatchEntry(id: e.id, slot: e.slot, start: e.start + head, count: e.count - head,
+                                  wantsLogits: e.wantsLogits)
+            decode([first][...])
+            if scheduler.running.contains(where: { $0.id == e.id && $0.computed == rest.start }) { decode([rest][...]) }
+        } else if let e = alive.first {
+            context.removeTokens(seq: Int32(e.slot), from: 0)
+            finish(e.id, .error("llama_decode returned \(rc) for this sequence"), dropCache: true)
+        }
     }
 
     /// Mirrors the plan's cache decisions in llama.cpp, in the order the
-    /// scheduler made them.
-    private func apply(_ plan: StepPlan) {
+    /// scheduler made them. Every memory edit is checked: a sequence whose
+    /// prefix llama.cpp would not keep is rewound to prefill in full, and its
+    /// id returned so this step leaves it out.
+    private func apply(_ plan: StepPlan) -> Set<UInt64> {
         let now = DispatchTime.now().uptimeNanoseconds
+        var rewound = Set<UInt64>()
         for a in plan.admissions {
             let slot = Int32(a.choice.slot)
+            let kept: Bool
             if let src = a.choice.shareFrom {
                 context.removeTokens(seq: slot, from: 0)
-                context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
+                kept = context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
             } else {
-                context.removeTokens(seq: slot, from: a.choice.reused)
+                kept = context.removeTokens(seq: slot, from: a.choice.reused)
+            }
+            var reused = a.choice.reused
+            if !kept {
+                context.removeTokens(seq: slot, from: 0)
+                scheduler.rewind(a.id)
+                rewound.insert(a.id)
+                reused = 0
             }
             if let g = active[a.id], g.admitted == nil {
                 g.admitted = now
-                g.reusedPromptTokens = a.choice.reused
+                g.reusedPromptTokens = reused
             }
         }
         for slot in plan.evictions { context.removeTokens(seq: Int32(slot), from: 0) }
         for p in plan.preempted { context.removeTokens(seq: Int32(p.slot), from: 0) }
         // Admitted sequences left the waiting queue; preempted ones rejoined it.
         inbox.adjustOutstanding(by: plan.preempted.count - plan.admissions.count)
+        return rewound
     }
 
     private func handle(_ token: Token, for g: ActiveGeneration, now: UInt64) {

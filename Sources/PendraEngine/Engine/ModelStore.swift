@@ -7,8 +7,8 @@ public enum ModelStoreError: Error, Sendable, CustomStringConvertible {
     case wrongCapability(id: String, has: Capability, wanted: Capability)
     case notLoaded(String)
     case loadFailed(id: String, reason: String)
-    /// Not enough of the memory budget even after unloading idle models.
-    case noMemory(id: String, needed: UInt64, budget: UInt64)
+    /// Not enough of the memory budget even after unloading what may be unloaded.
+    case noMemory(id: String, needed: UInt64, budget: UInt64, inUse: UInt64)
 
     public var description: String {
         switch self {
@@ -18,8 +18,8 @@ public enum ModelStoreError: Error, Sendable, CustomStringConvertible {
             "The model '\(id)' is a \(has.rawValue) model and cannot serve \(wanted.rawValue) requests"
         case .notLoaded(let id): "The model '\(id)' is not loaded"
         case .loadFailed(let id, let reason): "The model '\(id)' could not be loaded: \(reason)"
-        case .noMemory(let id, let needed, let budget):
-            "The model '\(id)' needs \(needed >> 20) MiB but the memory budget is \(budget >> 20) MiB and the loaded models are busy"
+        case .noMemory(let id, let needed, let budget, let inUse):
+            "The model '\(id)' needs about \(needed >> 20) MiB (weights, KV cache and compute buffers) but only \((budget - min(budget, inUse)) >> 20) MiB of the \(budget >> 20) MiB memory budget is free, and the other loaded models are preloaded or busy"
         }
     }
 }
@@ -43,9 +43,25 @@ public final class ModelStore: @unchecked Sendable {
 
     private struct Loaded {
         var engine: Engine
-        var bytes: UInt64
+        /// What llama.cpp reported allocating for it (weights, cache, compute).
+        var memory: LlamaBufferSizes
         var lastUsed: Date
+        /// Last time its engine was handed to a caller, who may not have
+        /// submitted yet: such a model is not idle.
+        var handedOut: Date
+        var preloaded: Bool
+        var bytes: UInt64 { memory.total }
+
+        /// May be unloaded to make room: not preloaded, nothing running or
+        /// waiting, and not just handed to a request that has yet to submit.
+        func isEvictable(now: Date) -> Bool {
+            !preloaded && engine.isIdle && now.timeIntervalSince(handedOut) > ModelStore.handOffGrace
+        }
     }
+
+    /// Seconds from handing out an engine until its request is surely
+    /// submitted (rendering and tokenizing a large prompt takes milliseconds).
+    static let handOffGrace: TimeInterval = 10
 
     public let config: ServerConfig
     /// GGUF header facts per model id (nil when the file could not be read).
@@ -135,44 +151,83 @@ public final class ModelStore: @unchecked Sendable {
 
     private func touch(_ id: String) -> Engine? {
         lock.withLock {
-            loaded[id]?.lastUsed = Date()
+            let now = Date()
+            loaded[id]?.lastUsed = now
+            loaded[id]?.handedOut = now
             return loaded[id]?.engine
         }
     }
+
+    /// Memory a model will take before it is loaded: weights from the file,
+    /// the KV cache from its header, and llama.cpp's output buffer; compute
+    /// buffers are only known after the load.
+    public func estimatedBytes(_ m: ModelEntry) -> UInt64 {
+        guard let f = info[m.id] else { return 0 }
+        let kv = m.capability == .chat
+            ? f.kvCacheEstimate(context: contextSize(m), parallel: m.parallel, typeK: m.cacheTypeK,
+                                typeV: m.cacheTypeV, swaFull: m.swaFull)?.total ?? 0
+            : 0
+        return f.fileSize + kv
+    }
+
+    /// KV cells (chat) or tokens per input (embedding) the model is served with.
+    public func contextSize(_ m: ModelEntry) -> Int {
+        let trained = info[m.id]?.contextLength ?? 4096
+        return m.contextSize ?? min(trained > 0 ? trained : 4096, 8192)
+    }
+
+    /// What llama.cpp reported allocating for a loaded model.
+    public func memory(_ id: String) -> LlamaBufferSizes? { lock.withLock { loaded[id]?.memory } }
 
     /// Runs on the load queue (or at startup): loads one model, first
     /// unloading idle ones if the budget demands it.
     private func loadNow(_ m: ModelEntry) throws(ModelStoreError) -> Engine {
         if let e = touch(m.id) { return e }
-        let bytes = info[m.id]?.fileSize ?? 0
-        try makeRoom(for: m.id, bytes: bytes)
+        try makeRoom(for: m.id, bytes: estimatedBytes(m))
         let engine: Engine
+        let measured: LlamaBufferSizes
         do {
-            let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers)
-            let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
-            let context = m.contextSize ?? min(trained, 8192)
-            let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            switch m.capability {
-            case .chat:
-                let s = ContextSettings(contextSize: context, parallel: m.parallel,
-                                        batchSize: min(m.batchSize, context), microBatchSize: 512, threads: threads)
-                engine = .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
-                                              prefixCacheCells: m.prefixCacheCells))
-            case .embedding:
-                let size = min(context, trained)
-                let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,
-                                        batchSize: max(size, min(m.batchSize, 8192)), threads: threads, embeddings: true)
-                engine = .embedding(try EmbeddingEngine(model: model, settings: s))
-            }
+            (engine, measured) = try LlamaBackend.measuringBuffers { () throws -> Engine in try self.makeEngine(m) }
         } catch {
             throw .loadFailed(id: m.id, reason: "\(error)")
         }
         let hook = lock.withLock { () -> (@Sendable (Engine) -> Void)? in
-            loaded[m.id] = Loaded(engine: engine, bytes: bytes, lastUsed: Date())
+            let now = Date()
+            loaded[m.id] = Loaded(engine: engine, memory: measured, lastUsed: now, handedOut: now, preloaded: m.preload)
             return loadHooks[m.id]
         }
         hook?(engine)
         return engine
+    }
+
+    private func makeEngine(_ m: ModelEntry) throws -> Engine {
+        let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers)
+        let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
+        let context = m.contextSize ?? min(trained, 8192)
+        let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        switch m.capability {
+        case .chat:
+            let template = try m.chatTemplatePath.map { path -> String in
+                guard let t = FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                    throw ModelLoadError.unreadable(path: path, reason: "cannot read the chat template file")
+                }
+                return t
+            }
+            var s = ContextSettings(contextSize: context, parallel: m.parallel,
+                                    batchSize: min(m.batchSize, context), microBatchSize: 512, threads: threads,
+                                    flashAttention: m.flashAttention)
+            s.swaFull = m.swaFull
+            s.cacheTypeK = m.cacheTypeK
+            s.cacheTypeV = m.cacheTypeV
+            return .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
+                                        prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
+                                        defaults: m.defaults, chatTemplate: template))
+        case .embedding:
+            let size = min(context, trained)
+            let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,
+                                    batchSize: max(size, min(m.batchSize, 8192)), threads: threads, embeddings: true)
+            return .embedding(try EmbeddingEngine(model: model, settings: s))
+        }
     }
 
     private func makeRoom(for id: String, bytes: UInt64) throws(ModelStoreError) {
@@ -181,11 +236,12 @@ public final class ModelStore: @unchecked Sendable {
         while true {
             let (used, victim) = lock.withLock { () -> (UInt64, String?) in
                 let used = loaded.values.reduce(0) { $0 + $1.bytes }
-                let v = loaded.filter { $0.value.engine.isIdle }.min { $0.value.lastUsed < $1.value.lastUsed }?.key
+                let now = Date()
+                let v = loaded.filter { $0.value.isEvictable(now: now) }.min { $0.value.lastUsed < $1.value.lastUsed }?.key
                 return (used, v)
             }
             if used + bytes <= budget { return }
-            guard let victim else { throw .noMemory(id: id, needed: bytes, budget: budget) }
+            guard let victim else { throw .noMemory(id: id, needed: bytes, budget: budget, inUse: used) }
             _ = try? unload(victim)
         }
     }
@@ -202,7 +258,7 @@ public final class ModelStore: @unchecked Sendable {
             guard let self else { return }
             let now = Date()
             let expired = self.lock.withLock {
-                self.loaded.filter { onDemand.contains($0.key) && $0.value.engine.isIdle && now.timeIntervalSince($0.value.lastUsed) > keep }.map(\.key)
+                self.loaded.filter { onDemand.contains($0.key) && $0.value.isEvictable(now: now) && now.timeIntervalSince($0.value.lastUsed) > keep }.map(\.key)
             }
             for id in expired { _ = try? self.unload(id) }
         }

@@ -28,31 +28,41 @@ public enum PrefixPolicy {
     /// - With no useful prefix anywhere, the least-recently-used idle slot is
     ///   taken, so recently used prefixes survive longest.
     /// At least one prompt token is always left to compute: its logits give
-    /// the first output token.
-    public static func choose(prompt: [Token], cache: KVCacheManager, minimumShare: Int = 1) -> Choice? {
+    /// the first output token. A prefix counts only where `memory` can
+    /// continue from it (`firstPosition(slot)` answers for sliding windows);
+    /// `reuse: false` turns prefix reuse off.
+    public static func choose(prompt: [Token], cache: KVCacheManager, minimumShare: Int = 1,
+                              memory: MemoryKind = .unified, reuse: Bool = true,
+                              firstPosition: (Int) -> Int = { _ in 0 }) -> Choice? {
         let idle = cache.idleSlots
         guard !idle.isEmpty else { return nil }
         let limit = max(prompt.count - 1, 0)
 
+        /// The prefix of `slot` this prompt may use: common, and continuable.
+        func usable(_ slot: Int) -> Int {
+            guard reuse else { return 0 }
+            let cached = cache.slots[slot].tokens
+            let len = min(commonPrefix(cached, prompt), limit)
+            return memory.canContinue(at: len, cached: cached.count, firstPosition: { firstPosition(slot) }) ? len : 0
+        }
+        let lengths = cache.slots.indices.map(usable)
+
         var bestIdle = idle[0], bestIdleLen = -1
         for s in idle {
-            let len = min(commonPrefix(cache.slots[s].tokens, prompt), limit)
+            let len = lengths[s]
             if len > bestIdleLen || (len == bestIdleLen && cache.slots[s].lastUsed < cache.slots[bestIdle].lastUsed) {
                 bestIdle = s; bestIdleLen = len
             }
         }
         var bestOther: Int?, bestOtherLen = 0
         for s in cache.slots.indices where s != bestIdle {
-            let len = min(commonPrefix(cache.slots[s].tokens, prompt), limit)
-            if len > bestOtherLen { bestOther = s; bestOtherLen = len }
+            if lengths[s] > bestOtherLen { bestOther = s; bestOtherLen = lengths[s] }
         }
 
         if let src = bestOther, bestOtherLen > bestIdleLen, bestOtherLen >= minimumShare {
             // Take the idle slot whose cache matters least: no shared prefix, oldest.
             let target = idle.filter { $0 != src }.min {
-                let a = (commonPrefix(cache.slots[$0].tokens, prompt), cache.slots[$0].lastUsed)
-                let b = (commonPrefix(cache.slots[$1].tokens, prompt), cache.slots[$1].lastUsed)
-                return a < b
+                (lengths[$0], cache.slots[$0].lastUsed) < (lengths[$1], cache.slots[$1].lastUsed)
             }
             if let target { return Choice(slot: target, reused: bestOtherLen, shareFrom: src) }
         }

@@ -35,6 +35,8 @@ public enum LlamaBackend {
         /// llama.cpp logs a line in pieces (GGML_LOG_LEVEL_CONT); gather them.
         var partial = ""
         var partialLevel: LogLevel = .info
+        /// Buffer sizes logged while a `measuringBuffers` call runs.
+        var buffers: LlamaBufferSizes?
     }
     private static let state = State()
 
@@ -52,6 +54,15 @@ public enum LlamaBackend {
             LlamaBackend.receive(level: level, text: String(cString: text))
         }, nil)
         llama_backend_init()
+    }
+
+    /// Runs `body` (a model or context load) and returns the buffers llama.cpp
+    /// reported allocating meanwhile, whatever the log level shown.
+    public static func measuringBuffers<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> (T, LlamaBufferSizes) {
+        state.lock.withLock { state.buffers = LlamaBufferSizes() }
+        defer { state.lock.withLock { state.buffers = nil } }
+        let result = try body()
+        return (result, state.lock.withLock { state.buffers ?? LlamaBufferSizes() })
     }
 
     /// Whether a GPU (or other offload) backend was compiled in.
@@ -75,6 +86,7 @@ public enum LlamaBackend {
         let line = String(state.partial.dropLast())
         let lineLevel = state.partialLevel
         state.partial = ""
+        state.buffers?.note(line)
         let emit = lineLevel >= state.minimum && !line.isEmpty
         let sink = state.sink
         state.lock.unlock()

@@ -15,6 +15,13 @@ public struct ContextSettings: Sendable, Equatable {
     public var batchThreads: Int
     public var embeddings: Bool
     public var flashAttention: Bool?
+    /// Full-size cache for sliding-window layers. Off: those layers keep only
+    /// their window (Gemma 3 at 32k context: about half the memory), and
+    /// prefix reuse checks the window is still covered.
+    public var swaFull: Bool = false
+    /// KV cache element types (f16 default; q8_0 / q4_0 halve or quarter it).
+    public var cacheTypeK: KVCacheType = .f16
+    public var cacheTypeV: KVCacheType = .f16
 
     public init(contextSize: Int, parallel: Int, batchSize: Int = 2048, microBatchSize: Int = 512,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -52,8 +59,14 @@ final class LlamaContext {
         // that idle sequences do not need.
         p.kv_unified = true
         p.no_perf = true
+        p.swa_full = settings.swaFull
+        p.type_k = settings.cacheTypeK.ggmlType
+        p.type_v = settings.cacheTypeV.ggmlType
         if let fa = settings.flashAttention {
             p.flash_attn_type = fa ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED
+        } else if settings.cacheTypeV != .f16 {
+            // llama.cpp quantizes the V cache only with flash attention.
+            p.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED
         }
         guard let ctx = llama_init_from_model(model.pointer, p) else {
             throw ModelLoadError.contextFailed(path: model.path,
@@ -83,15 +96,26 @@ final class LlamaContext {
     }
 
     /// Shares positions [0, count) of `source` with `destination` (no copy of
-    /// data in a unified cache: the cells gain a second sequence id).
-    func shareTokens(from source: Int32, to destination: Int32, count: Int) {
-        guard let memory, count > 0 else { return }
+    /// data in a unified cache: the cells gain a second sequence id). False
+    /// when the destination does not end up holding exactly those positions
+    /// (llama_memory_seq_cp returns nothing, so the result is read back).
+    func shareTokens(from source: Int32, to destination: Int32, count: Int) -> Bool {
+        guard let memory else { return false }
+        guard count > 0 else { return true }
         llama_memory_seq_cp(memory, source, destination, 0, Int32(count))
+        return maxPosition(seq: destination) == count - 1
     }
 
     func maxPosition(seq: Int32) -> Int {
         guard let memory else { return -1 }
         return Int(llama_memory_seq_pos_max(memory, seq))
+    }
+
+    /// Oldest position the memory holds for a sequence (-1 when empty); with
+    /// sliding-window layers, older cells may be gone.
+    func minPosition(seq: Int32) -> Int {
+        guard let memory else { return -1 }
+        return Int(llama_memory_seq_pos_min(memory, seq))
     }
 
     func logits(at index: Int32) -> UnsafeMutablePointer<Float>? { llama_get_logits_ith(pointer, index) }

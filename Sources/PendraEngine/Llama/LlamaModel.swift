@@ -83,6 +83,14 @@ public final class LlamaModel: @unchecked Sendable {
     public var sizeBytes: UInt64 { llama_model_size(pointer) }
     public var parameterCount: UInt64 { llama_model_n_params(pointer) }
 
+    /// What llama.cpp's memory for this model can do with a cached prefix
+    /// (before context settings: a full-size SWA cache behaves as unified).
+    public var memoryKind: MemoryKind {
+        if llama_model_is_recurrent(pointer) || llama_model_is_hybrid(pointer) { return .recurrent }
+        let window = Int(llama_model_n_swa(pointer))
+        return window > 0 ? .slidingWindow(window: window) : .unified
+    }
+
     /// The model's own chat template (tokenizer.chat_template), if it has one.
     public var chatTemplate: String? {
         guard let t = llama_model_chat_template(pointer, nil) else { return nil }

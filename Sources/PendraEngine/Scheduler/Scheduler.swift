@@ -11,13 +11,20 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// attends over every cell up to the highest one in use, so idle caches
     /// are not free: they widen every later batch's attention.
     public var prefixCacheCells: Int
+    /// What the model's memory can do with a cached prefix.
+    public var memory: MemoryKind
+    /// False: every prompt is prefilled in full (comparisons, debugging).
+    public var prefixReuse: Bool
 
-    public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int, prefixCacheCells: Int? = nil) {
+    public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int, prefixCacheCells: Int? = nil,
+                memory: MemoryKind = .unified, prefixReuse: Bool = true) {
         self.slots = slots
         self.tokenBudget = tokenBudget
         self.maxWaiting = maxWaiting
         self.cells = cells
         self.prefixCacheCells = prefixCacheCells ?? cells / 4
+        self.memory = memory
+        self.prefixReuse = prefixReuse
     }
 }
 
@@ -65,9 +72,12 @@ public struct Scheduler: Sendable {
 
     // MARK: - One step
 
-    public mutating func schedule() -> StepPlan {
+    /// `firstPosition(slot)` is the oldest position llama.cpp's memory still
+    /// holds for a slot (llama_memory_seq_pos_min); only sliding-window
+    /// memory asks it.
+    public mutating func schedule(firstPosition: (Int) -> Int = { _ in 0 }) -> StepPlan {
         var plan = StepPlan()
-        admit(into: &plan)
+        admit(into: &plan, firstPosition: firstPosition)
         fill(&plan)
         // Every running sequence is mid-prefill and the cells are gone: none
         // can move. Push the latest admission back to the queue until one can.
@@ -113,8 +123,10 @@ public struct Scheduler: Sendable {
 
     /// Admits waiting sequences, first come first served, while a slot is idle
     /// and their prompt can find cells.
-    private mutating func admit(into plan: inout StepPlan) {
-        while let next = waiting.first, let choice = PrefixPolicy.choose(prompt: next.tokens, cache: kv) {
+    private mutating func admit(into plan: inout StepPlan, firstPosition: (Int) -> Int) {
+        while let next = waiting.first,
+              let choice = PrefixPolicy.choose(prompt: next.tokens, cache: kv, memory: config.memory,
+                                               reuse: config.prefixReuse, firstPosition: firstPosition) {
             let needed = next.tokens.count - choice.reused
             if needed > kv.freeCells + kv.reclaimableCells {
                 // Not enough room even after dropping every cached prefix: wait
@@ -177,8 +189,12 @@ public struct Scheduler: Sendable {
     // MARK: - Feedback from the engine
 
     /// Records that a plan's entries were decoded: their tokens now occupy cells.
-    public mutating func completeStep(_ plan: StepPlan) {
-        for e in plan.entries {
+    public mutating func completeStep(_ plan: StepPlan) { complete(plan.entries) }
+
+    /// Records that these entries were decoded (all of a plan's, or the part
+    /// of them that a split batch got through).
+    public mutating func complete<C: Collection<BatchEntry>>(_ entries: C) {
+        for e in entries {
             guard let idx = running.firstIndex(where: { $0.id == e.id }) else { continue }
             let ok = kv.append(e.slot, running[idx].tokens[e.start..<(e.start + e.count)])
             precondition(ok, "cells were reserved by schedule()")
@@ -190,6 +206,16 @@ public struct Scheduler: Sendable {
     public mutating func appendSampled(_ id: UInt64, _ token: Token) {
         guard let idx = running.firstIndex(where: { $0.id == id }) else { return }
         running[idx].tokens.append(token)
+    }
+
+    /// Starts a running sequence's prefill again from its first token, its
+    /// slot emptied: the engine could not give it the cached prefix the plan
+    /// assumed (llama.cpp refused the memory edit).
+    public mutating func rewind(_ id: UInt64) {
+        guard let idx = running.firstIndex(where: { $0.id == id }), let slot = running[idx].slot else { return }
+        kv.clear(slot)
+        running[idx].computed = 0
+        running[idx].reused = 0
     }
 
     /// Removes a sequence that finished or was cancelled, running or waiting.

@@ -22,9 +22,37 @@ struct CatalogueRoute {
             e["licence"] = (m.licence ?? info?.license).map { .string($0) } ?? .null
             e["architecture"] = info?.architecture.map { .string($0) } ?? .null
             e["loaded"] = .bool(app.store.isLoaded(m.id))
+            if let used = app.store.memory(m.id) {
+                e["memory"] = JSON(["weights_bytes": .int(Int(used.weights)), "cache_bytes": .int(Int(used.cache)),
+                                    "compute_bytes": .int(Int(used.compute)), "total_bytes": .int(Int(used.total))])
+            } else {
+                e["memory"] = JSON(["estimated_bytes": .int(Int(app.store.estimatedBytes(m)))])
+            }
+            if m.capability == .chat {
+                let kv = info?.kvCacheEstimate(context: app.contextLength(m), parallel: m.parallel,
+                                              typeK: m.cacheTypeK, typeV: m.cacheTypeV, swaFull: m.swaFull)
+                e["kv_cache"] = JSON([
+                    "type_k": .string(m.cacheTypeK.rawValue), "type_v": .string(m.cacheTypeV.rawValue),
+                    "estimated_bytes": kv.map { .int(Int($0.total)) } ?? .null,
+                ])
+                e["defaults"] = Self.defaults(m.defaults)
+            }
             e["variants"] = [.object(variant)]
             return .object(e)
         }
         ctx.sendJSON(JSON(["data": .array(data)]).bytes)
+    }
+
+    /// The model's configured generation defaults; fields it does not set are left out.
+    static func defaults(_ d: GenerationDefaults) -> JSON {
+        var o = JSONObject()
+        if let v = d.temperature { o["temperature"] = .double(Double(v)) }
+        if let v = d.topP { o["top_p"] = .double(Double(v)) }
+        if let v = d.topK { o["top_k"] = .int(v) }
+        if let v = d.minP { o["min_p"] = .double(Double(v)) }
+        if let v = d.repetitionPenalty { o["repeat_penalty"] = .double(Double(v)) }
+        if let v = d.stop { o["stop"] = .array(v.map { .string($0) }) }
+        if let v = d.maxTokens { o["max_tokens"] = .int(v) }
+        return .object(o)
     }
 }

@@ -1,0 +1,135 @@
+import XCTest
+@testable import PendraEngine
+
+/// Prefix reuse and failure handling against what each kind of llama.cpp
+/// memory can really do, on real and generated models (CPU).
+final class ChatEngineMemoryTests: XCTestCase {
+    private func engine(_ file: String, parallel: Int = 4, context: Int = 4096, reuse: Bool = true,
+                        swaFull: Bool = false) throws -> ChatEngine {
+        let model = try LlamaModel(path: try TestModels.path(file), gpuLayers: 0)
+        var s = ContextSettings(contextSize: context, parallel: parallel, batchSize: 512, threads: 2)
+        s.swaFull = swaFull
+        return try ChatEngine(model: model, settings: s, prefixReuse: reuse)
+    }
+
+    private func greedy(_ tokens: [Token], max: Int = 16) -> GenerationRequest {
+        GenerationRequest(prompt: tokens, sampling: .greedy, maxTokens: max)
+    }
+
+    func testADecodeFailureFailsOnlyThatSequence() async throws {
+        let e = try engine("tiny-llama.gguf", parallel: 16)
+        defer { e.shutdown() }
+        let m = e.model
+        let prompts = (0..<15).map { m.tokenize("Neighbour \($0) asks about \($0 * 3) pears", addSpecial: true, parseSpecial: false) }
+        var alone: [String] = []
+        for p in prompts { alone.append(await try e.submit(greedy(p)).collect().text) }
+
+        // A token id outside the vocabulary: llama_decode refuses any batch holding it.
+        var bad = m.tokenize("This one is broken", addSpecial: true, parseSpecial: false)
+        bad.insert(Token(m.vocabSize + 7), at: 2)
+        var streams = try prompts.map { try e.submit(greedy($0)) }
+        streams.insert(try e.submit(greedy(bad)), at: 7)
+        var results: [(text: String, result: GenerationResult)] = []
+        for s in streams { results.append(await s.collect()) }
+
+        let failed = results.remove(at: 7)
+        guard case .error(let message) = failed.result.reason else {
+            return XCTFail("the bad sequence ended with \(failed.result.reason)")
+        }
+        XCTAssertTrue(message.contains("llama_decode"), message)
+        for (i, r) in results.enumerated() {
+            XCTAssertEqual(r.result.reason, .length, "neighbour \(i)")
+            XCTAssertEqual(r.text, alone[i], "neighbour \(i) changed")
+        }
+        // The engine still serves, and the failed sequence left nothing behind.
+        let after = await try e.submit(greedy(prompts[0])).collect()
+        XCTAssertEqual(after.text, alone[0])
+        XCTAssertEqual(e.snapshot.running, 0)
+    }
+
+    /// Three turns, each resending the last turn and its reply plus a new
+    /// question, against the same turns on an engine that never reuses.
+    private func assertConversationReuseIsExact(_ file: String, turnText: (Int) -> String,
+                                                minimumReuse: Int, file f: StaticString = #filePath,
+                                                line: UInt = #line) async throws {
+        let warm = try engine(file)
+        defer { warm.shutdown() }
+        let cold = try engine(file, reuse: false)
+        defer { cold.shutdown() }
+        let m = warm.model
+        var history: [Token] = []
+        var reusedSomewhere = 0
+        for turn in 0..<3 {
+            history += m.tokenize(turnText(turn), addSpecial: turn == 0, parseSpecial: false)
+            let w = await try warm.submit(greedy(history, max: 24)).collect()
+            let c = await try cold.submit(greedy(history, max: 24)).collect()
+            XCTAssertEqual(c.result.usage.reusedPromptTokens, 0, file: f, line: line)
+            if case .error(let msg) = w.result.reason { XCTFail("turn \(turn): \(msg)", file: f, line: line) }
+            XCTAssertEqual(w.text, c.text, "turn \(turn) differs from a cold prefill", file: f, line: line)
+            if turn > 0 { reusedSomewhere = max(reusedSomewhere, w.result.usage.reusedPromptTokens) }
+            history += m.tokenize(w.text, addSpecial: false, parseSpecial: false)
+        }
+        XCTAssertGreaterThanOrEqual(reusedSomewhere, minimumReuse, "no turn reused its history", file: f, line: line)
+    }
+
+    func testSlidingWindowReuseIsExactOnGemma3() async throws {
+        let e = try engine("gemma-3-270m.gguf", parallel: 1, context: 256)
+        guard case .slidingWindow(let window) = e.memory else {
+            e.shutdown()
+            return XCTFail("gemma 3 should have sliding-window memory, has \(e.memory)")
+        }
+        e.shutdown()
+        XCTAssertEqual(window, 512)
+        // Turns of ~250 tokens: the third turn's history is past the window.
+        try await assertConversationReuseIsExact("gemma-3-270m.gguf", turnText: { turn in
+            String(repeating: "Turn \(turn) says the river bends to the west near the old mill. ", count: 18)
+        }, minimumReuse: 200)
+    }
+
+    func testUnifiedReuseIsExactOnSmolLM2() async throws {
+        try await assertConversationReuseIsExact("smollm2-135m-instruct.gguf", turnText: { turn in
+            "Question \(turn): name three colours of the rainbow and one animal that lives in the sea."
+        }, minimumReuse: 20)
+    }
+}
+
+/// The same on the generated recurrent and hybrid family models, whose
+/// memory cannot be cut back (a partial llama_memory_seq_rm fails).
+final class ChatEngineRecurrentMemoryTests: XCTestCase {
+    private func reuseTest(_ file: String) async throws {
+        let model = try LlamaModel(path: try TestModels.path(file), gpuLayers: 0)
+        XCTAssertEqual(model.memoryKind, .recurrent)
+        func make(_ reuse: Bool) throws -> ChatEngine {
+            try ChatEngine(model: model, settings: ContextSettings(contextSize: 2048, parallel: 4, batchSize: 512, threads: 2),
+                           prefixReuse: reuse)
+        }
+        let warm = try make(true), cold = try make(false)
+        defer { warm.shutdown(); cold.shutdown() }
+        // Each turn is the last prompt plus new tokens. With max_tokens 1 the
+        // sampled token is never decoded, so the cached state ends exactly at
+        // the last prompt: the next turn continues it.
+        var history = model.tokenize("Turn zero opens the conversation about ships.", addSpecial: true, parseSpecial: false)
+        for turn in 0..<3 {
+            let max = turn == 2 ? 12 : 1
+            let w = await try warm.submit(GenerationRequest(prompt: history, sampling: .greedy, maxTokens: max)).collect()
+            let c = await try cold.submit(GenerationRequest(prompt: history, sampling: .greedy, maxTokens: max)).collect()
+            if case .error(let msg) = w.result.reason { return XCTFail("turn \(turn): \(msg)") }
+            XCTAssertEqual(w.result.reason, .length, "turn \(turn)")
+            XCTAssertEqual(w.text, c.text, "turn \(turn) differs from a cold prefill")
+            XCTAssertEqual(c.result.usage.reusedPromptTokens, 0)
+            if turn > 0 {
+                XCTAssertGreaterThan(w.result.usage.reusedPromptTokens, 0, "turn \(turn) continues the saved state")
+            }
+            history += model.tokenize(" Turn \(turn + 1) asks one more question.", addSpecial: false, parseSpecial: false)
+        }
+        // A prompt that shares only part of a cached state is prefilled in full, correctly.
+        let edited = Array(history.prefix(5)) + model.tokenize(" but differently", addSpecial: false, parseSpecial: false)
+        let we = await try warm.submit(GenerationRequest(prompt: edited, sampling: .greedy, maxTokens: 8)).collect()
+        let ce = await try cold.submit(GenerationRequest(prompt: edited, sampling: .greedy, maxTokens: 8)).collect()
+        XCTAssertEqual(we.text, ce.text)
+        XCTAssertEqual(we.result.usage.reusedPromptTokens, 0, "a partial prefix of recurrent state is never reused")
+    }
+
+    func testMamba2ConversationIsExactAndNeverFails() async throws { try await reuseTest("tiny-mamba2.gguf") }
+    func testQwen35HybridConversationIsExactAndNeverFails() async throws { try await reuseTest("tiny-qwen35.gguf") }
+}
