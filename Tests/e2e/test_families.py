@@ -51,6 +51,10 @@ def _entries(models_dir: Path, **overrides) -> list[dict]:
 
 
 def _server(name: str, tmp_path_factory, models_dir: Path, **overrides):
+    # One thread: on a shared 2-core machine ggml's spinning thread barrier
+    # makes two-thread decoding of these tiny models 10-30x slower; results
+    # do not depend on the thread count (each output element is one thread's).
+    overrides.setdefault("threads", 1)
     config = {"server": {"worker_name": f"e2e-{name}", "api_keys": []},
               "models": _entries(models_dir, **overrides)}
     return _start(name, config, tmp_path_factory)
@@ -92,7 +96,7 @@ def _turns(srv, model: str) -> list[dict]:
     reuse, which recurrent memory cannot do by removing cells)."""
     histories = [[{"role": "system", "content": SYSTEM}], []]
     results = []
-    with srv.http() as c:
+    with httpx.Client(base_url=srv.url, timeout=300) as c:
         for conv, history in enumerate(histories):
             for turn in range(3):
                 history.append({"role": "user", "content": CONVERSATIONS[conv][turn]})
@@ -136,7 +140,7 @@ def test_sixteen_concurrent_requests(busy_server, model):
                 {"role": "user", "content": f"Request number {i}: describe the colour {i * 7 % 11}."}]
 
     def run(messages: list[dict]) -> dict:
-        with busy_server.http() as c:
+        with httpx.Client(base_url=busy_server.url, timeout=300) as c:
             return _chat(c, model, messages, max_tokens=8)
 
     with ThreadPoolExecutor(16) as pool:
