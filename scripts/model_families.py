@@ -8,6 +8,11 @@ model per memory type llama.cpp has beyond the unified KV cache of llama.
                  full-attention layers, Qwen3.5 tokenizer + template
   tiny-mamba2    mamba2: pure recurrent memory, GPT-NeoX tokenizer (as the
                  state-spaces Mamba 2 models) + the plain-text RWKV World template
+  tiny-gpt-oss   openai-moe (gpt-oss): sliding-window attention with attention
+                 sinks, mixture of experts; the Llama 3 BPE vocabulary (no
+                 o200k_harmony file in LLAMA_SRC/models) with harmony's specials
+                 (<|start|>, <|channel|>, <|message|>, ...) in its reserved
+                 CONTROL slots; gpt-oss chat template
   tiny-mistral   llama arch as Mistral / Magistral GGUFs are; Llama SPM vocabulary
                  extended, as Mistral v0.3 did, to 32768 tokens whose added
                  specials ([INST], [TOOL_CALLS], [THINK], [/THINK], ...) are
@@ -44,6 +49,7 @@ def families() -> dict[str, tuple[str, Callable[[Path, str], Callable[[Any], Non
         "tiny-gemma3": ("gemma3", gemma3),
         "tiny-qwen35": ("qwen35", qwen35),
         "tiny-mamba2": ("mamba2", mamba2),
+        "tiny-gpt-oss": ("gpt-oss", gpt_oss),
         "tiny-mistral": ("llama", mistral),
     }
 
@@ -301,6 +307,78 @@ def mamba2(llama_src: Path, name: str) -> Callable[[Any], None]:
         yield f.mat(T.SSM_OUT, i, E, D_INNER)
 
     return f.populate("Pendra Tiny Mamba2", hparams, blocks)
+
+
+# ---- gpt-oss: sliding window with attention sinks, mixture of experts -----
+
+HARMONY_SPECIALS = ["<|startoftext|>", "<|return|>", "<|constrain|>", "<|channel|>", "<|start|>",
+                    "<|end|>", "<|message|>", "<|call|>"]
+
+
+def gpt_oss(llama_src: Path, name: str) -> Callable[[Any], None]:
+    gguf = G.gguf
+    v = Vocab(llama_src, "ggml-vocab-llama-bpe.gguf")
+    tokens = list(v.tokens)
+    ids = {}
+    for k, text in enumerate(HARMONY_SPECIALS):  # reserved CONTROL slots get harmony's names
+        i = tokens.index(f"<|reserved_special_token_{k}|>".encode())
+        tokens[i] = text.encode()
+        ids[text] = i
+    VT = gguf.GGUFValueType
+    v.kvs["tokenizer.ggml.tokens"] = G.KV(VT.ARRAY, VT.STRING, tokens)
+    v.overrides = {  # like a converted gpt-oss
+        "tokenizer.ggml.bos_token_id": uint(ids["<|startoftext|>"]),
+        "tokenizer.ggml.eos_token_id": uint(ids["<|return|>"]),
+        "tokenizer.ggml.add_bos_token": flag(False),
+        "tokenizer.ggml.add_eos_token": flag(False),
+    }
+    f = Family(llama_src, name, v, "openai-gpt-oss-120b.jinja", E=64, L=2, tied=False, embd_q="Q8_0")
+    H, HKV, D, N_EXP, N_USED, FF_EXP, WINDOW = 4, 2, 16, 4, 2, 64, 32
+
+    def hparams(w: Any) -> None:
+        w.add_context_length(32768)
+        w.add_feed_forward_length(FF_EXP)
+        w.add_expert_feed_forward_length(FF_EXP)
+        w.add_expert_count(N_EXP)
+        w.add_expert_used_count(N_USED)
+        w.add_head_count(H)
+        w.add_head_count_kv(HKV)
+        w.add_key_length(D)
+        w.add_value_length(D)
+        w.add_rope_dimension_count(D)
+        w.add_rope_freq_base(150000.0)
+        w.add_layer_norm_rms_eps(1e-5)
+        w.add_sliding_window(WINDOW)  # layer 0 slides, layer 1 attends to all (pattern 2)
+
+    def bias(t: Any, i: int, n: int) -> Any:
+        nm = f.tn(t, i, "bias")
+        return G.Tensor(nm, f.rand(nm, (n,)), "F32")
+
+    def experts(t: Any, i: int, shape: tuple[int, ...]) -> Any:
+        nm = f.tn(t, i)
+        return G.Tensor(nm, f.rand(nm, shape), "F16")
+
+    def blocks(i: int) -> Iterable[Any]:
+        T, E = f.T, f.E
+        yield f.ones(T.ATTN_NORM, i, E)
+        yield f.ones(T.ATTN_POST_NORM, i, E)
+        for t, rows in ((T.ATTN_Q, H * D), (T.ATTN_K, HKV * D), (T.ATTN_V, HKV * D)):
+            yield f.mat(t, i, rows, E)
+            yield bias(t, i, rows)
+        yield f.mat(T.ATTN_OUT, i, E, H * D)
+        yield bias(T.ATTN_OUT, i, E)
+        # one learned logit per head that soaks up attention mass
+        yield G.Tensor(f.tn(T.ATTN_SINKS, i), f.rand(f.tn(T.ATTN_SINKS, i), (H,), 0.5), "F32")
+        yield f.mat(T.FFN_GATE_INP, i, N_EXP, E, "F32")
+        yield bias(T.FFN_GATE_INP, i, N_EXP)
+        yield experts(T.FFN_GATE_EXP, i, (N_EXP, FF_EXP, E))
+        yield experts(T.FFN_UP_EXP, i, (N_EXP, FF_EXP, E))
+        yield experts(T.FFN_DOWN_EXP, i, (N_EXP, E, FF_EXP))
+        for t, n in ((T.FFN_GATE_EXP, FF_EXP), (T.FFN_UP_EXP, FF_EXP), (T.FFN_DOWN_EXP, E)):
+            nm = f.tn(t, i, "bias")
+            yield G.Tensor(nm, f.rand(nm, (N_EXP, n)), "F32")
+
+    return f.populate("Pendra Tiny gpt-oss", hparams, blocks)
 
 
 # ---- Mistral-style: control tokens for tools and reasoning ------------------

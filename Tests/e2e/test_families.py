@@ -1,6 +1,6 @@
 """The model-family matrix (Tests/e2e/configs/families.json): one random-weight
 model per memory type llama.cpp has (unified KV, sliding window, hybrid,
-recurrent), each with its family's real vocabulary and chat template.
+recurrent), each with its family's vocabulary and chat template.
 
 Prefix reuse must not change what a model says: three-turn conversations, each
 turn reusing the cached previous one, give the same greedy output as the same
@@ -32,7 +32,7 @@ MODEL_IDS = [m["id"] for m in FAMILY["models"]]
 # Recurrent and hybrid memory hold a state only for a sequence's end, which a
 # re-rendered history rarely continues exactly; without state checkpoints they
 # may prefill in full, so only their outputs are compared.
-REUSES_PREFIX = {"tiny-mistral:latest", "tiny-gemma3:latest"}
+REUSES_PREFIX = {"tiny-mistral:latest", "tiny-gemma3:latest", "tiny-gpt-oss:latest"}
 
 REPLY_TOKENS = 8
 CONVERSATIONS = [
