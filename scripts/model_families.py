@@ -25,8 +25,9 @@ vocabularies get tied Q8_0 embeddings so each file stays a few MB; the output ro
 (the embedding rows when tied) of control/unused/padding tokens are zero, so greedy
 decoding never ends by itself, as for the other generated models.
 
-The helpers (uniform weights, Tensor, vocab parsing) come from gen_models, which
-calls bind() once gguf-py is imported.
+This file holds the shared skeleton; the builders are in families_attention.py
+and families_recurrent.py.  The helpers (uniform weights, Tensor, vocab parsing)
+come from gen_models, which calls bind() once gguf-py is imported.
 """
 from __future__ import annotations
 
@@ -45,12 +46,14 @@ def bind(gen_models: Any) -> None:
 
 # (architecture, builder) per model name; gen_models registers these.
 def families() -> dict[str, tuple[str, Callable[[Path, str], Callable[[Any], None]]]]:
+    import families_attention as att  # they import this module's skeleton
+    import families_recurrent as rec
     return {
-        "tiny-gemma3": ("gemma3", gemma3),
-        "tiny-qwen35": ("qwen35", qwen35),
-        "tiny-mamba2": ("mamba2", mamba2),
-        "tiny-gpt-oss": ("gpt-oss", gpt_oss),
-        "tiny-mistral": ("llama", mistral),
+        "tiny-gemma3": ("gemma3", att.gemma3),
+        "tiny-qwen35": ("qwen35", rec.qwen35),
+        "tiny-mamba2": ("mamba2", rec.mamba2),
+        "tiny-gpt-oss": ("gpt-oss", att.gpt_oss),
+        "tiny-mistral": ("llama", att.mistral),
     }
 
 
@@ -179,250 +182,3 @@ def attention(f: Family, i: int, H: int, HKV: int, D: int, q_mult: int = 1) -> I
     yield f.mat(T.ATTN_OUT, i, E, H * D)
     yield f.ones(T.ATTN_Q_NORM, i, D)
     yield f.ones(T.ATTN_K_NORM, i, D)
-
-
-# ---- gemma3: sliding-window attention ---------------------------------------
-
-def gemma3(llama_src: Path, name: str) -> Callable[[Any], None]:
-    v = Vocab(llama_src, "ggml-vocab-gemma-4.gguf")
-    f = Family(llama_src, name, v, "google-gemma-4-31B-it.jinja", E=64, L=4, tied=True, embd_q="Q8_0")
-    H, HKV, D, FF, WINDOW = 2, 1, 32, 128, 32
-    # layers 0, 2 slide over the last WINDOW tokens; 1, 3 attend to everything
-    pattern = [i % 2 == 0 for i in range(f.L)]
-
-    def hparams(w: Any) -> None:
-        w.add_context_length(32768)
-        w.add_feed_forward_length(FF)
-        w.add_head_count(H)
-        w.add_head_count_kv(HKV)
-        w.add_key_length(D)
-        w.add_value_length(D)
-        w.add_layer_norm_rms_eps(1e-6)
-        w.add_rope_freq_base(1_000_000.0)
-        w.add_rope_freq_base_swa(10_000.0)
-        w.add_sliding_window(WINDOW)
-        w.add_sliding_window_pattern(pattern)
-
-    def blocks(i: int) -> Iterable[Any]:
-        T = f.T
-        yield f.ones(T.ATTN_NORM, i, f.E)
-        yield from attention(f, i, H, HKV, D)
-        yield f.ones(T.ATTN_POST_NORM, i, f.E)
-        yield f.ones(T.FFN_NORM, i, f.E)
-        yield from f.ffn(i, FF)
-        yield f.ones(T.FFN_POST_NORM, i, f.E)
-
-    return f.populate("Pendra Tiny Gemma3", hparams, blocks)
-
-
-# ---- qwen35: hybrid attention + gated delta net ---------------------------
-
-def qwen35(llama_src: Path, name: str) -> Callable[[Any], None]:
-    v = Vocab(llama_src, "ggml-vocab-qwen35.gguf")
-    v.overrides = {  # like a converted Qwen3.5 instruct model
-        "tokenizer.ggml.eos_token_id": uint(151645),   # <|im_end|>
-        "tokenizer.ggml.eot_token_id": uint(151645),
-        "tokenizer.ggml.add_bos_token": flag(False),
-    }
-    f = Family(llama_src, name, v, "Qwen3.5-4B.jinja", E=64, L=4, tied=True, embd_q="Q8_0")
-    H, HKV, D, FF = 2, 1, 32, 128
-    # gated delta net: K heads (groups) x state, V heads x state
-    D_STATE, N_K, N_V, D_CONV = 16, 2, 4, 4
-    key_dim, value_dim = D_STATE * N_K, D_STATE * N_V
-    conv_dim = 2 * key_dim + value_dim
-
-    def hparams(w: Any) -> None:
-        w.add_context_length(32768)
-        w.add_feed_forward_length(FF)
-        w.add_head_count(H)
-        w.add_head_count_kv(HKV)
-        w.add_key_length(D)
-        w.add_value_length(D)
-        w.add_layer_norm_rms_eps(1e-6)
-        w.add_rope_freq_base(10_000_000.0)
-        w.add_rope_dimension_count(D // 4)           # partial_rotary_factor 0.25
-        w.add_rope_dimension_sections([2, 1, 1, 0])  # sums to n_rot / 2
-        w.add_ssm_conv_kernel(D_CONV)
-        w.add_ssm_state_size(D_STATE)
-        w.add_ssm_group_count(N_K)
-        w.add_ssm_time_step_rank(N_V)
-        w.add_ssm_inner_size(value_dim)
-        w.add_full_attention_interval(2)  # layers 1, 3 attention; 0, 2 recurrent
-
-    def blocks(i: int) -> Iterable[Any]:
-        T, E = f.T, f.E
-        yield f.ones(T.ATTN_NORM, i, E)
-        yield f.ones(T.ATTN_POST_NORM, i, E)
-        if (i + 1) % 2 == 0:
-            yield from attention(f, i, H, HKV, D, q_mult=2)  # query and its gate
-        else:
-            yield f.mat(T.ATTN_QKV, i, conv_dim, E)
-            yield f.mat(T.ATTN_GATE, i, value_dim, E)
-            yield G.Tensor(f.tn(T.SSM_CONV1D, i), f.rand(f.tn(T.SSM_CONV1D, i), (conv_dim, D_CONV), 0.3), "F32")
-            yield G.Tensor(f.tn(T.SSM_DT, i, "bias"), f.rand(f.tn(T.SSM_DT, i, "bias"), (N_V,), 0.3), "F32")
-            # -exp(A_log): negative, so the state decays
-            yield G.Tensor(f.tn(T.SSM_A, i, None), f.rand(f.tn(T.SSM_A, i, None), (N_V,), 0.2, -1.0), "F32")
-            yield f.mat(T.SSM_BETA, i, N_V, E)
-            yield f.mat(T.SSM_ALPHA, i, N_V, E)
-            yield f.ones(T.SSM_NORM, i, D_STATE)
-            yield f.mat(T.SSM_OUT, i, E, value_dim)
-        yield from f.ffn(i, FF)
-
-    return f.populate("Pendra Tiny Qwen3.5", hparams, blocks)
-
-
-# ---- mamba2: pure recurrent -------------------------------------------------
-
-def mamba2(llama_src: Path, name: str) -> Callable[[Any], None]:
-    v = Vocab(llama_src, "ggml-vocab-gpt-neox.gguf")
-    # the file names no pre-tokenizer; GPT-NeoX's is GPT-2's byte-level split
-    v.overrides = {"tokenizer.ggml.pre": (G.gguf.GGUFValueType.STRING, "gpt-2")}
-    f = Family(llama_src, name, v, "llama-cpp-rwkv-world.jinja", E=64, L=3, tied=True)
-    D_INNER, D_STATE, N_GROUP, HEAD_DIM, D_CONV = 128, 16, 1, 32, 4
-    n_heads = D_INNER // HEAD_DIM
-    conv_dim = D_INNER + 2 * N_GROUP * D_STATE
-    d_in_proj = D_INNER + conv_dim + n_heads  # z, xBC, dt
-
-    def hparams(w: Any) -> None:
-        w.add_context_length(1 << 20)  # as the converter: no trained length
-        w.add_feed_forward_length(0)
-        w.add_head_count(0)
-        w.add_ssm_conv_kernel(D_CONV)
-        w.add_ssm_inner_size(D_INNER)
-        w.add_ssm_state_size(D_STATE)
-        w.add_ssm_time_step_rank(n_heads)
-        w.add_ssm_group_count(N_GROUP)
-        w.add_layer_norm_rms_eps(1e-5)
-
-    def blocks(i: int) -> Iterable[Any]:
-        T, E = f.T, f.E
-        yield f.ones(T.ATTN_NORM, i, E)
-        yield f.mat(T.SSM_IN, i, d_in_proj, E)
-        yield G.Tensor(f.tn(T.SSM_CONV1D, i), f.rand(f.tn(T.SSM_CONV1D, i), (conv_dim, D_CONV), 0.3), "F32")
-        yield G.Tensor(f.tn(T.SSM_CONV1D, i, "bias"), f.rand(f.tn(T.SSM_CONV1D, i, "bias"), (conv_dim,)), "F32")
-        yield G.Tensor(f.tn(T.SSM_DT, i, "bias"), f.rand(f.tn(T.SSM_DT, i, "bias"), (n_heads,), 0.3), "F32")
-        yield G.Tensor(f.tn(T.SSM_A, i, None), f.rand(f.tn(T.SSM_A, i, None), (n_heads, 1), 0.2, -1.0), "F32")
-        yield G.Tensor(f.tn(T.SSM_D, i, None), np.ones((n_heads, 1), np.float32), "F32")
-        yield G.Tensor(f.tn(T.SSM_NORM, i), np.ones((N_GROUP, D_INNER // N_GROUP), np.float32), "F32")
-        yield f.mat(T.SSM_OUT, i, E, D_INNER)
-
-    return f.populate("Pendra Tiny Mamba2", hparams, blocks)
-
-
-# ---- gpt-oss: sliding window with attention sinks, mixture of experts -----
-
-HARMONY_SPECIALS = ["<|startoftext|>", "<|return|>", "<|constrain|>", "<|channel|>", "<|start|>",
-                    "<|end|>", "<|message|>", "<|call|>"]
-
-
-def gpt_oss(llama_src: Path, name: str) -> Callable[[Any], None]:
-    gguf = G.gguf
-    v = Vocab(llama_src, "ggml-vocab-llama-bpe.gguf")
-    tokens = list(v.tokens)
-    ids = {}
-    for k, text in enumerate(HARMONY_SPECIALS):  # reserved CONTROL slots get harmony's names
-        i = tokens.index(f"<|reserved_special_token_{k}|>".encode())
-        tokens[i] = text.encode()
-        ids[text] = i
-    VT = gguf.GGUFValueType
-    v.kvs["tokenizer.ggml.tokens"] = G.KV(VT.ARRAY, VT.STRING, tokens)
-    v.overrides = {  # like a converted gpt-oss
-        "tokenizer.ggml.bos_token_id": uint(ids["<|startoftext|>"]),
-        "tokenizer.ggml.eos_token_id": uint(ids["<|return|>"]),
-        "tokenizer.ggml.add_bos_token": flag(False),
-        "tokenizer.ggml.add_eos_token": flag(False),
-    }
-    f = Family(llama_src, name, v, "openai-gpt-oss-120b.jinja", E=64, L=2, tied=False, embd_q="Q8_0")
-    H, HKV, D, N_EXP, N_USED, FF_EXP, WINDOW = 4, 2, 16, 4, 2, 64, 32
-
-    def hparams(w: Any) -> None:
-        w.add_context_length(32768)
-        w.add_feed_forward_length(FF_EXP)
-        w.add_expert_feed_forward_length(FF_EXP)
-        w.add_expert_count(N_EXP)
-        w.add_expert_used_count(N_USED)
-        w.add_head_count(H)
-        w.add_head_count_kv(HKV)
-        w.add_key_length(D)
-        w.add_value_length(D)
-        w.add_rope_dimension_count(D)
-        w.add_rope_freq_base(150000.0)
-        w.add_layer_norm_rms_eps(1e-5)
-        w.add_sliding_window(WINDOW)  # layer 0 slides, layer 1 attends to all (pattern 2)
-
-    def bias(t: Any, i: int, n: int) -> Any:
-        nm = f.tn(t, i, "bias")
-        return G.Tensor(nm, f.rand(nm, (n,)), "F32")
-
-    def experts(t: Any, i: int, shape: tuple[int, ...]) -> Any:
-        nm = f.tn(t, i)
-        return G.Tensor(nm, f.rand(nm, shape), "F16")
-
-    def blocks(i: int) -> Iterable[Any]:
-        T, E = f.T, f.E
-        yield f.ones(T.ATTN_NORM, i, E)
-        yield f.ones(T.ATTN_POST_NORM, i, E)
-        for t, rows in ((T.ATTN_Q, H * D), (T.ATTN_K, HKV * D), (T.ATTN_V, HKV * D)):
-            yield f.mat(t, i, rows, E)
-            yield bias(t, i, rows)
-        yield f.mat(T.ATTN_OUT, i, E, H * D)
-        yield bias(T.ATTN_OUT, i, E)
-        # one learned logit per head that soaks up attention mass
-        yield G.Tensor(f.tn(T.ATTN_SINKS, i), f.rand(f.tn(T.ATTN_SINKS, i), (H,), 0.5), "F32")
-        yield f.mat(T.FFN_GATE_INP, i, N_EXP, E, "F32")
-        yield bias(T.FFN_GATE_INP, i, N_EXP)
-        yield experts(T.FFN_GATE_EXP, i, (N_EXP, FF_EXP, E))
-        yield experts(T.FFN_UP_EXP, i, (N_EXP, FF_EXP, E))
-        yield experts(T.FFN_DOWN_EXP, i, (N_EXP, E, FF_EXP))
-        for t, n in ((T.FFN_GATE_EXP, FF_EXP), (T.FFN_UP_EXP, FF_EXP), (T.FFN_DOWN_EXP, E)):
-            nm = f.tn(t, i, "bias")
-            yield G.Tensor(nm, f.rand(nm, (N_EXP, n)), "F32")
-
-    return f.populate("Pendra Tiny gpt-oss", hparams, blocks)
-
-
-# ---- Mistral-style: control tokens for tools and reasoning ------------------
-
-# Mistral's v0.3+ specials, CONTROL in their vocabularies; the rest of the 768
-# slots are [control_N] fillers as in Mistral 7B v0.3.
-MISTRAL_SPECIALS = ["[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
-                    "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]",
-                    "[THINK]", "[/THINK]", "[ARGS]", "[CALL_ID]", "[IMG]"]
-
-
-def mistral(llama_src: Path, name: str) -> Callable[[Any], None]:
-    gguf = G.gguf
-    v = Vocab(llama_src, "ggml-vocab-llama-spm.gguf")
-    extra = MISTRAL_SPECIALS + [f"[control_{k}]" for k in range(len(MISTRAL_SPECIALS), 768)]
-    assert v.n + len(extra) == 32768, v.n + len(extra)
-    VT = gguf.GGUFValueType
-    tokens = list(v.tokens) + [t.encode() for t in extra]
-    scores = list(v.kvs["tokenizer.ggml.scores"].value) + [0.0] * len(extra)
-    types = list(v.kvs["tokenizer.ggml.token_type"].value) + [int(gguf.TokenType.CONTROL)] * len(extra)
-    v.kvs["tokenizer.ggml.tokens"] = G.KV(VT.ARRAY, VT.STRING, tokens)
-    v.kvs["tokenizer.ggml.scores"] = G.KV(VT.ARRAY, VT.FLOAT32, scores)
-    v.kvs["tokenizer.ggml.token_type"] = G.KV(VT.ARRAY, VT.INT32, types)
-    f = Family(llama_src, name, v, "mistralai-Ministral-3-14B-Reasoning-2512.jinja", E=64, L=2, tied=False)
-    H, HKV, FF = 4, 2, 192
-    D = f.E // H
-
-    def hparams(w: Any) -> None:
-        w.add_context_length(32768)
-        w.add_feed_forward_length(FF)
-        w.add_head_count(H)
-        w.add_head_count_kv(HKV)
-        w.add_rope_dimension_count(D)
-        w.add_rope_freq_base(1_000_000.0)
-        w.add_layer_norm_rms_eps(1e-5)
-
-    def blocks(i: int) -> Iterable[Any]:
-        T, E = f.T, f.E
-        yield f.ones(T.ATTN_NORM, i, E)
-        yield f.mat(T.ATTN_Q, i, H * D, E)
-        yield f.mat(T.ATTN_K, i, HKV * D, E)
-        yield f.mat(T.ATTN_V, i, HKV * D, E)
-        yield f.mat(T.ATTN_OUT, i, E, H * D)
-        yield f.ones(T.FFN_NORM, i, E)
-        yield from f.ffn(i, FF)
-
-    return f.populate("Pendra Tiny Mistral", hparams, blocks)
