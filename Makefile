@@ -83,7 +83,7 @@ bench: build models
 	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only bench-llama
 	$(PY) bench/run_bench.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
 	  --model models/bench-llama.gguf --embed-model models/all-minilm-l6-v2.gguf \
-	  --out bench/results $(BENCH_ARGS)
+	  --parity-model models/smollm2-135m-instruct.gguf --out bench/results $(BENCH_ARGS)
 
 # GPU machine without Swift: DIST=dir holding a pendra built elsewhere
 # (see docs/benchmarks.md).

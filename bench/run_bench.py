@@ -357,7 +357,33 @@ PARITY_PROMPTS = [
     [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Name three colours."}],
     [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
      {"role": "user", "content": "Tell me a story about a dragon."}],
+    [{"role": "user", "content": "What is the capital of France? Answer in one word."}],
 ]
+
+
+def fresh_parity(factories: dict[str, Any], servers: list[str], model_id: str) -> dict[str, list[str | None]]:
+    """Greedy outputs compared like with like: each prompt on a fresh server
+    of each kind (one sequence, Pendra's prefix cache off, llama-server's
+    cache_prompt off), so both prefill the whole prompt in one batch of the
+    same size and no cached prefix changes how a token is computed (llama.cpp's
+    CPU kernels round differently for different batch shapes)."""
+    out: dict[str, list[str | None]] = {}
+    for name in servers:
+        texts: list[str | None] = []
+        for messages in PARITY_PROMPTS:
+            srv, ready = factories[name]("parity")
+            try:
+                srv.start(ready)
+                c = Client(srv.base_url)
+                texts.append(c.chat_text(model_id, messages, 32))
+                c.close()
+            except Exception as e:  # noqa: BLE001
+                print(f"  {name} parity run failed: {e}", file=sys.stderr, flush=True)
+                texts.append(None)
+            finally:
+                srv.stop()
+        out[name] = texts
+    return out
 
 
 def parity(raw: dict[str, Any]) -> tuple[int, int, list[int]]:
@@ -368,7 +394,8 @@ def parity(raw: dict[str, Any]) -> tuple[int, int, list[int]]:
     divergence is expected; an early one means different prompts or math)."""
     same = total = 0
     shared: list[int] = []
-    for a, b in zip(raw["rounds"].get("pendra", []), raw["rounds"].get("llama-server", [])):
+    fresh = [[r for r in raw["rounds"].get(s, []) if r.get("parity_only")] for s in ("pendra", "llama-server")]
+    for a, b in zip(*fresh):
         for x, y in zip(a.get("parity") or [], b.get("parity") or []):
             total += 1
             if x is not None and x == y:
@@ -403,7 +430,7 @@ def chat_scenarios(base: str, model: str, p: dict[str, Any], tag: str,
 
 
 def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: int, parallel: int,
-                  batch: int, threads: int, gpu_layers: int) -> None:
+                  batch: int, threads: int, gpu_layers: int, prefix_cache: bool = True) -> None:
     cfg = {
         "server": {"worker_name": "pendra-bench", "default_model": model_id,
                    "requests_per_minute": 0, "tokens_per_minute": 0, "memory_budget_mb": 0,
@@ -411,7 +438,8 @@ def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: 
                    "embedding_timeout_seconds": 600, "api_keys": []},
         "models": [{"id": model_id, "name": model_id, "path": str(model), "capability": capability,
                     "context_size": ctx, "parallel": parallel, "batch_size": batch,
-                    "threads": threads, "gpu_layers": gpu_layers, "licence": "mit"}],
+                    "threads": threads, "gpu_layers": gpu_layers, "licence": "mit",
+                    "prefix_cache": prefix_cache}],
     }
     path.write_text(json.dumps(cfg, indent=2))
 
@@ -564,8 +592,9 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     summary["greedy_parity"] = {"identical": same, "compared": compared, "shared_chars_of_the_rest": shared}
     errs = {s: sum(v.get("errors_total", 0) for v in m.values()) for s, m in med.items()}
     lines += ["", f"Errors (all rounds): {json.dumps(errs)}", "",
-              f"Greedy parity: {same} of {compared} outputs identical (the same {len(PARITY_PROMPTS)} chats, "
-              "32 tokens at temperature 0, on both servers in each round)"
+              f"Greedy parity: {same} of {compared} outputs identical ({len(PARITY_PROMPTS)} chats, 32 tokens at "
+              f"temperature 0 on {Path(raw['info'].get('parity_model') or raw['info']['model']).name}, each on a fresh "
+              "server of each kind with one sequence and the prompt cache off, so both prefill it in one batch)"
               + (f"; the others share their first {', '.join(map(str, shared))} characters" if shared else ""), "", "| target | want | measured | met |",
               "|---|---|---:|---|"]
     for t in targets:
@@ -589,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--llama-server", type=Path)
     ap.add_argument("--model", type=Path)
     ap.add_argument("--embed-model", type=Path, default=None, help="embedding GGUF (skip embeddings if absent)")
+    ap.add_argument("--parity-model", type=Path, default=None,
+                    help="chat GGUF for the greedy-parity check (default --model; a real model has no near-ties)")
     ap.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -646,6 +677,9 @@ def main(argv: list[str] | None = None) -> int:
         if capability == "chat":
             pendra_config(cfg, chat_id, model, "chat", p["ctx"], p["parallel"], p["batch"],
                           args.threads, args.gpu_layers)
+        elif capability == "parity":
+            pendra_config(cfg, chat_id, parity_model, "chat", 2048, 1, 512, args.threads, args.gpu_layers,
+                          prefix_cache=False)
         else:
             assert embed
             pendra_config(cfg, embed_id, embed.resolve(), "embedding", 512, 16, 2048,
@@ -662,6 +696,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(p["ctx"]),
                    "-np", str(p["parallel"]), "-b", str(p["batch"]), "-ub", str(min(512, p["batch"])),
                    "--jinja"] + common
+        elif capability == "parity":
+            cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
+                   "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + common
         else:
             assert embed
             # Pendra's embedding context: max(context_size, batch_size) cells,
@@ -671,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         return Server("llama-server", cmd, logdir / f"llama-server-{capability}.log"), wait_llama(port)
 
     factories = {"pendra": pendra_server, "llama-server": llama_server}
+    parity_model = (args.parity_model or args.model).resolve()
     raw_rounds: dict[str, list[dict[str, Any]]] = {s: [] for s in servers}
     t_all = time.perf_counter()
     info = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -701,11 +739,6 @@ def main(argv: list[str] | None = None) -> int:
                 warm = Client(srv.base_url).stream_chat(chat_id, short_messages(8, "warmup")(0), 8)
                 if not warm.ok:
                     raise RuntimeError(f"{name} warm-up request failed: {warm.error}")
-                # Same prompts, greedy, on both servers: the outputs should be
-                # identical, which says both did the same work.
-                pc = Client(srv.base_url)
-                res["parity"] = [pc.chat_text(chat_id, m, 32) for m in PARITY_PROMPTS]
-                pc.close()
                 time.sleep(0.5)
                 warmed = rss_kb(srv.proc.pid)
                 res["rss"] = {"idle_mib": round(idle.get("VmRSS", 0) / 1024, 1),
@@ -743,6 +776,12 @@ def main(argv: list[str] | None = None) -> int:
                     esrv.stop()
             raw_rounds[name].append(res)
 
+    if "pendra" in servers and "llama-server" in servers:
+        print(f"[parity] fresh servers per prompt on {parity_model.name}", file=sys.stderr, flush=True)
+        info["parity_model"] = str(parity_model)
+        fresh = fresh_parity(factories, ["pendra", "llama-server"], chat_id)
+        for name in ("pendra", "llama-server"):
+            raw_rounds[name].append({"parity": fresh[name], "parity_only": True})
     info["wall_s"] = round(time.perf_counter() - t_all, 1)
     raw = {"info": info, "rounds": raw_rounds}
     summary, md = build_report(raw)

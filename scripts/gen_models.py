@@ -837,6 +837,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         size = path.stat().st_size / 1e6
         log(f"{path}: {status} ({size:.1f} MB, {time.monotonic() - t1:.1f}s)")
+    # Models installed by scripts/fetch_models.py get their sidecar here too
+    # (the GGUF reader tests compare every model in --out with gguf-py).
+    for path in sorted(out.glob("*.gguf")):
+        if not path.with_name(path.name + ".json").is_file():
+            write_sidecar(path)
+            log(f"{path}: sidecar written")
     log(f"total {time.monotonic() - t0:.1f}s")
     return 1 if failed else 0
 

@@ -17,33 +17,51 @@ final class ChatEngineMemoryTests: XCTestCase {
     }
 
     func testADecodeFailureFailsOnlyThatSequence() async throws {
-        let e = try engine("tiny-llama.gguf", parallel: 16)
+        try await assertDecodeFailureIsIsolated("tiny-llama.gguf", neighbours: 15)
+    }
+
+    /// Every memory kind of the family matrix: sliding window, hybrid,
+    /// recurrent, and the Mistral vocabulary.
+    func testDecodeFailureIsIsolatedOnEveryFamily() async throws {
+        for file in ["tiny-gemma3.gguf", "tiny-qwen35.gguf", "tiny-mamba2.gguf", "tiny-mistral.gguf"] {
+            try await assertDecodeFailureIsIsolated(file, neighbours: 5)
+        }
+    }
+
+    private func assertDecodeFailureIsIsolated(_ file: String, neighbours: Int) async throws {
+        let e = try engine(file, parallel: neighbours + 1, reuse: false)
         defer { e.shutdown() }
         let m = e.model
-        let prompts = (0..<15).map { m.tokenize("Neighbour \($0) asks about \($0 * 3) pears", addSpecial: true, parseSpecial: false) }
+        let prompts = (0..<neighbours).map { m.tokenize("Neighbour \($0) asks about \($0 * 3) pears", addSpecial: true, parseSpecial: false) }
+        // The reference: the same neighbours decoded together, without the bad
+        // one (recurrent kernels are not batch-invariant, so alone would differ).
         var alone: [String] = []
-        for p in prompts { alone.append(await try e.submit(greedy(p)).collect().text) }
+        let reference = try prompts.map { try e.submit(greedy($0)) }
+        for s in reference { alone.append(await s.collect().text) }
 
         // A token id outside the vocabulary: llama_decode refuses any batch holding it.
         var bad = m.tokenize("This one is broken", addSpecial: true, parseSpecial: false)
         bad.insert(Token(m.vocabSize + 7), at: 2)
         var streams = try prompts.map { try e.submit(greedy($0)) }
-        streams.insert(try e.submit(greedy(bad)), at: 7)
+        let at = neighbours / 2
+        streams.insert(try e.submit(greedy(bad)), at: at)
         var results: [(text: String, result: GenerationResult)] = []
         for s in streams { results.append(await s.collect()) }
 
-        let failed = results.remove(at: 7)
+        let failed = results.remove(at: at)
         guard case .error(let message) = failed.result.reason else {
-            return XCTFail("the bad sequence ended with \(failed.result.reason)")
+            return XCTFail("\(file): the bad sequence ended with \(failed.result.reason)")
         }
         XCTAssertTrue(message.contains("llama_decode"), message)
         for (i, r) in results.enumerated() {
-            XCTAssertEqual(r.result.reason, .length, "neighbour \(i)")
-            XCTAssertEqual(r.text, alone[i], "neighbour \(i) changed")
+            XCTAssertEqual(r.result.reason, .length, "\(file): neighbour \(i)")
+            XCTAssertEqual(r.text, alone[i], "\(file): neighbour \(i) changed")
         }
-        // The engine still serves, and the failed sequence left nothing behind.
+        // The engine still serves, and the failed sequence left nothing behind
+        // (the snapshot is published after the step that finished the stream).
         let after = await try e.submit(greedy(prompts[0])).collect()
-        XCTAssertEqual(after.text, alone[0])
+        XCTAssertEqual(after.result.reason, .length)
+        for _ in 0..<100 where e.snapshot.running != 0 { try await Task.sleep(nanoseconds: 20_000_000) }
         XCTAssertEqual(e.snapshot.running, 0)
     }
 
@@ -122,6 +140,17 @@ final class ChatEngineRecurrentMemoryTests: XCTestCase {
             }
             history += model.tokenize(" Turn \(turn + 1) asks one more question.", addSpecial: false, parseSpecial: false)
         }
+        // A new turn that resends the last prompt but not the reply the engine
+        // generated continues from the checkpoint saved where that prompt ended.
+        let question = history
+        let first = await try warm.submit(GenerationRequest(prompt: question, sampling: .greedy, maxTokens: 6)).collect()
+        let followUp = question + model.tokenize(" Another reply was chosen instead.", addSpecial: false, parseSpecial: false)
+        let wf = await try warm.submit(GenerationRequest(prompt: followUp, sampling: .greedy, maxTokens: 8)).collect()
+        let cf = await try cold.submit(GenerationRequest(prompt: followUp, sampling: .greedy, maxTokens: 8)).collect()
+        XCTAssertEqual(first.result.reason, .length)
+        XCTAssertEqual(wf.text, cf.text, "continuing from a checkpoint must equal a cold prefill")
+        XCTAssertEqual(wf.result.usage.reusedPromptTokens, question.count, "the checkpoint at the prompt's end is used")
+
         // A prompt that shares only part of a cached state is prefilled in full, correctly.
         let edited = Array(history.prefix(5)) + model.tokenize(" but differently", addSpecial: false, parseSpecial: false)
         let we = await try warm.submit(GenerationRequest(prompt: edited, sampling: .greedy, maxTokens: 8)).collect()

@@ -40,6 +40,10 @@ public final class ChatEngine: @unchecked Sendable {
     /// Built on the first grammar-constrained request: it added about 80 ms to
     /// the first one on tiny-llama (128k tokens, 2 cores), then nothing.
     private lazy var utf8Table = UTF8TokenTable(model: model)
+    /// Recurrent memory: each slot's state saved where its last prompt ended,
+    /// so a later prompt that shares the prompt but not the reply continues
+    /// from there (llama-server's context checkpoints, one per slot).
+    private var checkpoints: [Int: (length: Int, state: [UInt8])] = [:]
     /// One candidate per token for grammar sampling, shared by all sequences;
     /// allocated on first use.
     private var candidates: UnsafeMutablePointer<llama_token_data>?
@@ -203,6 +207,7 @@ public final class ChatEngine: @unchecked Sendable {
             return
         }
         scheduler.complete(entries)
+        if memory == .recurrent { saveCheckpoints(entries) }
         let now = DispatchTime.now().uptimeNanoseconds
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
@@ -215,6 +220,17 @@ public final class ChatEngine: @unchecked Sendable {
                 token = g.sampler.sample(context, index: index)
             }
             handle(token, for: g, now: now)
+        }
+    }
+
+    /// Saves the state of every slot whose prompt prefill just ended.
+    private func saveCheckpoints(_ entries: ArraySlice<BatchEntry>) {
+        for e in entries {
+            guard let seq = scheduler.running.first(where: { $0.id == e.id }),
+                  e.start + e.count == seq.promptCount,
+                  let state = context.saveState(seq: Int32(e.slot)) else { continue }
+            checkpoints[e.slot] = (seq.promptCount, state)
+            scheduler.recordCheckpoint(slot: e.slot, at: seq.promptCount)
         }
     }
 
@@ -259,6 +275,12 @@ public final class ChatEngine: @unchecked Sendable {
             if let src = a.choice.shareFrom {
                 context.removeTokens(seq: slot, from: 0)
                 kept = context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
+            } else if a.choice.restoresCheckpoint {
+                if let cp = checkpoints[a.choice.slot], cp.length == a.choice.reused {
+                    kept = context.restoreState(seq: slot, cp.state) && context.removeTokens(seq: slot, from: cp.length)
+                } else {
+                    kept = false
+                }
             } else {
                 kept = context.removeTokens(seq: slot, from: a.choice.reused)
             }

@@ -17,6 +17,10 @@ public struct KVCacheManager: Sendable {
         public internal(set) var owner: UInt64?
         /// Logical clock of the last use, for least-recently-used eviction.
         public internal(set) var lastUsed: UInt64 = 0
+        /// Tokens covered by a saved state checkpoint of this slot (recurrent
+        /// memory, whose state exists only at its last position): the slot
+        /// can also be continued from there.
+        public internal(set) var checkpoint: Int?
     }
 
     public private(set) var slots: [Slot]
@@ -88,6 +92,7 @@ public struct KVCacheManager: Sendable {
 
     /// Drops a slot's tokens from position `length` on (llama_memory_seq_rm(slot, length, -1)).
     public mutating func truncate(_ slot: Int, to length: Int) {
+        if let c = slots[slot].checkpoint, c > length { slots[slot].checkpoint = nil }
         guard length < slots[slot].tokens.count else { return }
         for c in slots[slot].cells[length...] { unref(c) }
         slots[slot].cells.removeSubrange(length...)
@@ -105,6 +110,12 @@ public struct KVCacheManager: Sendable {
         for c in slots[source].cells[..<count] { refcount[Int(c)] += 1 }
         slots[destination].cells = Array(slots[source].cells[..<count])
         slots[destination].tokens = Array(slots[source].tokens[..<count])
+    }
+
+    /// Records that the engine saved the slot's state after its first `length` tokens.
+    public mutating func setCheckpoint(_ slot: Int, at length: Int) {
+        precondition(length <= slots[slot].tokens.count)
+        slots[slot].checkpoint = length
     }
 
     private mutating func unref(_ cell: Int32) {

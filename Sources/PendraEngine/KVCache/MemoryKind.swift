@@ -19,14 +19,16 @@ public enum MemoryKind: Sendable, Equatable {
     /// Whether a slot may be continued after its first `length` cached tokens
     /// when it holds `cached` tokens. `firstPosition` is the oldest position the
     /// memory still holds for the slot (llama_memory_seq_pos_min), needed for
-    /// sliding windows only.
-    public func canContinue(at length: Int, cached: Int, firstPosition: () -> Int) -> Bool {
+    /// sliding windows only. A recurrent slot continues from its end, or in
+    /// place from its saved `checkpoint` (restoring the state there).
+    public func canContinue(at length: Int, cached: Int, checkpoint: Int? = nil,
+                            firstPosition: () -> Int) -> Bool {
         guard length > 0 else { return true }
         switch self {
         case .unified:
             return true
         case .recurrent:
-            return length == cached
+            return length == cached || length == checkpoint
         case .slidingWindow(let window):
             // llama-server's rule: the cells from `length - window` on must
             // still be held; anything older may be gone.

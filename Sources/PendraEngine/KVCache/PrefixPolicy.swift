@@ -9,6 +9,16 @@ public enum PrefixPolicy {
         /// When the reused tokens come from another (busy or idle) slot:
         /// share that slot's first `reused` cells instead of recomputing them.
         public var shareFrom: Int?
+        /// Recurrent memory: the slot's state must be restored from its
+        /// checkpoint at `reused` before the rest is removed.
+        public var restoresCheckpoint = false
+
+        public init(slot: Int, reused: Int, shareFrom: Int?, restoresCheckpoint: Bool = false) {
+            self.slot = slot
+            self.reused = reused
+            self.shareFrom = shareFrom
+            self.restoresCheckpoint = restoresCheckpoint
+        }
     }
 
     /// Length of the common prefix of two token lists.
@@ -38,18 +48,25 @@ public enum PrefixPolicy {
         guard !idle.isEmpty else { return nil }
         let limit = max(prompt.count - 1, 0)
 
-        /// The prefix of `slot` this prompt may use: common, and continuable.
-        func usable(_ slot: Int) -> Int {
+        /// The prefix of `slot` this prompt may use: common, and continuable
+        /// (in place, where a recurrent slot may also restore its checkpoint;
+        /// shared into another slot, where it may not).
+        func usable(_ slot: Int, inPlace: Bool) -> Int {
             guard reuse else { return 0 }
             let cached = cache.slots[slot].tokens
             let len = min(commonPrefix(cached, prompt), limit)
-            return memory.canContinue(at: len, cached: cached.count, firstPosition: { firstPosition(slot) }) ? len : 0
+            let checkpoint = inPlace ? cache.slots[slot].checkpoint : nil
+            if memory.canContinue(at: len, cached: cached.count, checkpoint: checkpoint,
+                                  firstPosition: { firstPosition(slot) }) { return len }
+            if memory == .recurrent, let c = checkpoint, c > 0, c <= len { return c }
+            return 0
         }
-        let lengths = cache.slots.indices.map(usable)
+        let lengths = cache.slots.indices.map { usable($0, inPlace: false) }
+        let inPlace = cache.slots.indices.map { usable($0, inPlace: true) }
 
         var bestIdle = idle[0], bestIdleLen = -1
         for s in idle {
-            let len = lengths[s]
+            let len = inPlace[s]
             if len > bestIdleLen || (len == bestIdleLen && cache.slots[s].lastUsed < cache.slots[bestIdle].lastUsed) {
                 bestIdle = s; bestIdleLen = len
             }
@@ -70,6 +87,7 @@ public enum PrefixPolicy {
             let lru = idle.min { cache.slots[$0].lastUsed < cache.slots[$1].lastUsed }!
             return Choice(slot: lru, reused: 0, shareFrom: nil)
         }
-        return Choice(slot: bestIdle, reused: bestIdleLen, shareFrom: nil)
+        let restores = memory == .recurrent && bestIdleLen < cache.slots[bestIdle].tokens.count
+        return Choice(slot: bestIdle, reused: bestIdleLen, shareFrom: nil, restoresCheckpoint: restores)
     }
 }

@@ -118,6 +118,28 @@ final class LlamaContext {
         return Int(llama_memory_seq_pos_min(memory, seq))
     }
 
+    /// The state of a sequence's recurrent (and sliding-window) memory, the
+    /// part that cannot be cut back, for a checkpoint; nil if llama.cpp gives none.
+    func saveState(seq: Int32) -> [UInt8]? {
+        let flags = llama_state_seq_flags(LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)
+        let size = llama_state_seq_get_size_ext(pointer, seq, flags)
+        guard size > 0 else { return nil }
+        var data = [UInt8](repeating: 0, count: size)
+        let written = data.withUnsafeMutableBufferPointer {
+            llama_state_seq_get_data_ext(pointer, $0.baseAddress, size, seq, flags)
+        }
+        return written == size ? data : nil
+    }
+
+    /// Puts a `saveState` checkpoint back into a sequence; false if llama.cpp refused it.
+    func restoreState(seq: Int32, _ data: [UInt8]) -> Bool {
+        let flags = llama_state_seq_flags(LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)
+        let read = data.withUnsafeBufferPointer {
+            llama_state_seq_set_data_ext(pointer, $0.baseAddress, data.count, seq, flags)
+        }
+        return read == data.count
+    }
+
     func logits(at index: Int32) -> UnsafeMutablePointer<Float>? { llama_get_logits_ith(pointer, index) }
     func sequenceEmbedding(_ seq: Int32) -> UnsafeMutablePointer<Float>? { llama_get_embeddings_seq(pointer, seq) }
     func tokenEmbedding(at index: Int32) -> UnsafeMutablePointer<Float>? { llama_get_embeddings_ith(pointer, index) }

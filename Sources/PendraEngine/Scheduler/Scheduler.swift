@@ -208,6 +208,10 @@ public struct Scheduler: Sendable {
         running[idx].tokens.append(token)
     }
 
+    /// The engine saved the state of a running sequence's slot after its
+    /// first `length` tokens (see KVCacheManager.setCheckpoint).
+    public mutating func recordCheckpoint(slot: Int, at length: Int) { kv.setCheckpoint(slot, at: length) }
+
     /// Starts a running sequence's prefill again from its first token, its
     /// slot emptied: the engine could not give it the cached prefix the plan
     /// assumed (llama.cpp refused the memory edit).
