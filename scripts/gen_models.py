@@ -17,7 +17,8 @@ Models (file names under --out):
   bench-llama.gguf       larger llama for CPU benchmarks, Q8_0 (only with
                          --with-bench or --only bench-llama)
   all-minilm-l6-v2.gguf  real all-MiniLM-L6-v2 (bert, mean pooling), F16
-  tiny-gemma3.gguf, tiny-qwen35.gguf, tiny-mamba2.gguf, tiny-mistral.gguf
+  tiny-gemma3.gguf, tiny-gpt-oss.gguf, tiny-qwen35.gguf, tiny-mamba2.gguf,
+  tiny-mistral.gguf
                          the model-family matrix (sliding window, hybrid,
                          recurrent, Mistral control tokens): scripts/model_families.py
 
