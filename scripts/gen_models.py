@@ -18,6 +18,10 @@ Models (file names under --out):
   bench-llama.gguf       larger llama for CPU benchmarks, Q8_0 (only with
                          --with-bench or --only bench-llama)
   all-minilm-l6-v2.gguf  real all-MiniLM-L6-v2 (bert, mean pooling), F16
+  tiny-gemma3.gguf, tiny-gpt-oss.gguf, tiny-qwen35.gguf, tiny-mamba2.gguf,
+  tiny-mistral.gguf
+                         the model-family matrix (sliding window, hybrid,
+                         recurrent, Mistral control tokens): scripts/model_families.py
 
 Decoder models: the output-projection rows of control/unused tokens (BOS,
 <|eot_id|>, <|im_end|>, reserved specials) are zero, so greedy decoding never
@@ -61,6 +65,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
+
+import model_families
 
 # Bump when anything that changes the bytes of a generated file changes.
 GENERATOR_VERSION = "pendra-gen-1"
@@ -709,11 +715,14 @@ def minilm(model_dir: Path, name: str) -> Callable[[Any], None]:
 # Driver
 # --------------------------------------------------------------------------
 
-MODELS = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama", "all-minilm-l6-v2"]
+FAMILIES = model_families.families()
+MODELS = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama", "all-minilm-l6-v2",
+          *FAMILIES]
 ALIASES = {"minilm": "all-minilm-l6-v2", "bench": "bench-llama", "tiny-bert": "tiny-bert-embed",
            "llama": "tiny-llama", "qwen2": "tiny-qwen2", "rerank": "tiny-bert-rerank"}
 ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-bert-embed": "bert", "tiny-bert-rerank": "bert",
-        "bench-llama": "llama", "all-minilm-l6-v2": "bert"}
+        "bench-llama": "llama", "all-minilm-l6-v2": "bert",
+        **{name: arch for name, (arch, _) in FAMILIES.items()}}
 
 
 def pendra_cache() -> Path:
@@ -763,6 +772,8 @@ def build(name: str, args: argparse.Namespace, llama_src: Path, out: Path) -> st
         populate = tiny_bert(llama_src, name)
     elif name == "tiny-bert-rerank":
         populate = tiny_bert(llama_src, name, rerank=True)
+    elif name in FAMILIES:
+        populate = FAMILIES[name][1](llama_src, name)
     elif name == "all-minilm-l6-v2":
         cache = pendra_cache() / "wheels"
         src = find_minilm_source(args.minilm_wheel_dir, cache)
@@ -803,6 +814,7 @@ def main(argv: list[str] | None = None) -> int:
     global gguf
     import gguf as _gguf  # noqa: E402
     gguf = _gguf
+    model_families.bind(sys.modules[__name__])
     logging.getLogger("gguf").setLevel(logging.ERROR)  # e.g. SpecialVocab's "no handler for cls"
 
     if args.only:
@@ -816,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
                     wanted.append(n)
         explicit = True
     else:
-        wanted = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank"]
+        wanted = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", *FAMILIES]
         if args.with_bench:
             wanted.append("bench-llama")
         if not args.no_minilm:
