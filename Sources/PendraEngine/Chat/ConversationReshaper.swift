@@ -50,9 +50,9 @@ public enum ConversationReshaper {
     /// is the template's own complaint about what the client sent.
     public static func firstRendering<E: Error>(
         of messages: [ChatMessage], render: ([ChatMessage]) throws(E) -> String
-    ) throws(E) -> (text: String, level: Level) {
+    ) throws(E) -> (text: String, level: Level, messages: [ChatMessage]) {
         var firstError: E?
-        var fallback: (text: String, level: Level)?
+        var fallback: (text: String, level: Level, messages: [ChatMessage])?
         var tried: [ChatMessage]?
         for level in Level.allCases {
             let shaped = level == .asSent ? messages : reshape(messages, to: level)
@@ -60,8 +60,8 @@ public enum ConversationReshaper {
             tried = shaped
             do {
                 let text = try render(shaped)
-                if keepsInstructions(of: messages, in: text) { return (text, level) }
-                if fallback == nil { fallback = (text, level) }
+                if keepsInstructions(of: messages, in: text) { return (text, level, shaped) }
+                if fallback == nil { fallback = (text, level, shaped) }
             } catch {
                 if firstError == nil { firstError = error }
             }

@@ -24,15 +24,19 @@ extension ChatEngine {
             messages.removeLast()
         }
         let text: String
+        let rendered: [ChatMessage]
         do {
             // A shape the template raises on is reshaped (ConversationReshaper).
-            text = try ConversationReshaper.firstRendering(of: messages) { (m) throws(ChatTemplateError) in
+            let r = try ConversationReshaper.firstRendering(of: messages) { (m) throws(ChatTemplateError) in
                 try template.render(messages: m, tools: tools, addGenerationPrompt: true)
-            }.text + prefill
+            }
+            text = r.text + prefill
+            rendered = r.messages
         } catch {
             throw .invalidRequest(error.description)
         }
         let tokens = tokenizePrompt(text)
+        let checkpoint = prefill.isEmpty ? generationPromptStart(rendered, tools: tools, prompt: tokens) : nil
         var toolFormat: ToolCallFormat?
         if !tools.isEmpty {
             // A template without a known tool-call syntax still gets parseable
@@ -47,8 +51,19 @@ extension ChatEngine {
         }
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens ?? defaults.maxTokens,
                                     stop: request.stop.isEmpty ? defaults.stop ?? [] : request.stop,
-                                    ignoreEOS: request.ignoreEOS)
+                                    ignoreEOS: request.ignoreEOS, checkpointAt: checkpoint)
         return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
+    }
+
+    /// Recurrent memory only: where the generation prompt starts, the last
+    /// point the next turn's prompt shares with this one when the template
+    /// re-renders the reply differently (Qwen 3.5 drops the `<think>` its
+    /// generation prompt opened). The engine keeps a state checkpoint there.
+    func generationPromptStart(_ messages: [ChatMessage], tools: [ChatTool], prompt: [Token]) -> Int? {
+        guard memory == .recurrent,
+              let closed = try? template.render(messages: messages, tools: tools, addGenerationPrompt: false) else { return nil }
+        let n = PrefixPolicy.commonPrefix(tokenizePrompt(closed), prompt)
+        return n > 0 && n < prompt.count ? n : nil
     }
 
     /// Prepares and submits.

@@ -43,7 +43,7 @@ public final class ChatEngine: @unchecked Sendable {
     /// Recurrent memory: each slot's state saved where its last prompt ended,
     /// so a later prompt that shares the prompt but not the reply continues
     /// from there (llama-server's context checkpoints, one per slot).
-    private var checkpoints: [Int: (length: Int, state: [UInt8])] = [:]
+    private var checkpoints: [Int: [Int: [UInt8]]] = [:]
     /// One candidate per token for grammar sampling, shared by all sequences;
     /// allocated on first use.
     private var candidates: UnsafeMutablePointer<llama_token_data>?
@@ -159,7 +159,7 @@ public final class ChatEngine: @unchecked Sendable {
         let g = ActiveGeneration(id: s.id, request: s.request, sampler: s.sampler,
                                  continuation: s.continuation, submitted: s.submitted)
         do {
-            try scheduler.enqueue(SequenceState(id: s.id, prompt: s.request.prompt))
+            try scheduler.enqueue(SequenceState(id: s.id, prompt: s.request.prompt, checkpointAt: s.request.checkpointAt))
         } catch {
             // Checked at submit already; kept for the state machine's own guarantees.
             inbox.adjustOutstanding(by: -1)
@@ -230,11 +230,14 @@ public final class ChatEngine: @unchecked Sendable {
     /// Saves the state of every slot whose prompt prefill just ended.
     private func saveCheckpoints(_ entries: ArraySlice<BatchEntry>) {
         for e in entries {
-            guard let seq = scheduler.running.first(where: { $0.id == e.id }),
-                  e.start + e.count == seq.promptCount,
+            let end = e.start + e.count
+            guard let seq = scheduler.running.first(where: { $0.id == e.id }), seq.isCheckpoint(end),
                   let state = context.saveState(seq: Int32(e.slot)) else { continue }
-            checkpoints[e.slot] = (seq.promptCount, state)
-            scheduler.recordCheckpoint(slot: e.slot, at: seq.promptCount)
+            scheduler.recordCheckpoint(slot: e.slot, at: end)
+            // Keep the states the scheduler still knows of, and this one.
+            let kept = Set(scheduler.kv.slots[e.slot].checkpoints)
+            checkpoints[e.slot, default: [:]] = checkpoints[e.slot, default: [:]].filter { kept.contains($0.key) }
+            checkpoints[e.slot]![end] = state
         }
     }
 
@@ -280,8 +283,8 @@ public final class ChatEngine: @unchecked Sendable {
                 context.removeTokens(seq: slot, from: 0)
                 kept = context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
             } else if a.choice.restoresCheckpoint {
-                if let cp = checkpoints[a.choice.slot], cp.length == a.choice.reused {
-                    kept = context.restoreState(seq: slot, cp.state) && context.removeTokens(seq: slot, from: cp.length)
+                if let state = checkpoints[a.choice.slot]?[a.choice.reused] {
+                    kept = context.restoreState(seq: slot, state) && context.removeTokens(seq: slot, from: a.choice.reused)
                 } else {
                     kept = false
                 }

@@ -89,13 +89,17 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Keep generating through end-of-generation tokens (benchmarks).
     public var ignoreEOS: Bool
+    /// A prompt position where recurrent memory should keep a state
+    /// checkpoint besides the prompt's end (where the generation prompt starts).
+    public var checkpointAt: Int?
 
     public init(prompt: [Token], sampling: SamplingParameters = SamplingParameters(),
-                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false) {
+                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false, checkpointAt: Int? = nil) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stop = stop
         self.ignoreEOS = ignoreEOS
+        self.checkpointAt = checkpointAt
     }
 }

@@ -32,7 +32,12 @@ extension GGUFFile {
             return int(k).map { Array(repeating: $0, count: layers) }
         }
         let heads = perLayer("attention.head_count") ?? []
-        let kvHeads = perLayer("attention.head_count_kv") ?? heads
+        var kvHeads = perLayer("attention.head_count_kv") ?? heads
+        // Hybrids that name their attention layers by interval (qwen3.5:
+        // every n-th layer attends, the others are recurrent).
+        if let n = int("full_attention_interval"), n > 0 {
+            kvHeads = kvHeads.enumerated().map { (il, h) in (il + 1) % n == 0 ? h : 0 }
+        }
         let embd = embeddingLength ?? 0
         let window = int("attention.sliding_window") ?? 0
         let swaLayers: [Bool] = {

@@ -17,10 +17,10 @@ public struct KVCacheManager: Sendable {
         public internal(set) var owner: UInt64?
         /// Logical clock of the last use, for least-recently-used eviction.
         public internal(set) var lastUsed: UInt64 = 0
-        /// Tokens covered by a saved state checkpoint of this slot (recurrent
-        /// memory, whose state exists only at its last position): the slot
-        /// can also be continued from there.
-        public internal(set) var checkpoint: Int?
+        /// Token counts at which the engine saved a state checkpoint of this
+        /// slot (recurrent memory, whose state exists only at its last
+        /// position): the slot can also be continued from there.
+        public internal(set) var checkpoints: [Int] = []
     }
 
     public private(set) var slots: [Slot]
@@ -92,7 +92,7 @@ public struct KVCacheManager: Sendable {
 
     /// Drops a slot's tokens from position `length` on (llama_memory_seq_rm(slot, length, -1)).
     public mutating func truncate(_ slot: Int, to length: Int) {
-        if let c = slots[slot].checkpoint, c > length { slots[slot].checkpoint = nil }
+        slots[slot].checkpoints.removeAll { $0 > length }
         guard length < slots[slot].tokens.count else { return }
         for c in slots[slot].cells[length...] { unref(c) }
         slots[slot].cells.removeSubrange(length...)
@@ -112,10 +112,13 @@ public struct KVCacheManager: Sendable {
         slots[destination].tokens = Array(slots[source].tokens[..<count])
     }
 
-    /// Records that the engine saved the slot's state after its first `length` tokens.
+    /// Records that the engine saved the slot's state after its first
+    /// `length` tokens. A slot keeps its two latest checkpoints.
     public mutating func setCheckpoint(_ slot: Int, at length: Int) {
         precondition(length <= slots[slot].tokens.count)
-        slots[slot].checkpoint = length
+        slots[slot].checkpoints.removeAll { $0 == length }
+        slots[slot].checkpoints.append(length)
+        if slots[slot].checkpoints.count > 2 { slots[slot].checkpoints.removeFirst() }
     }
 
     private mutating func unref(_ cell: Int32) {

@@ -20,15 +20,15 @@ public enum MemoryKind: Sendable, Equatable {
     /// when it holds `cached` tokens. `firstPosition` is the oldest position the
     /// memory still holds for the slot (llama_memory_seq_pos_min), needed for
     /// sliding windows only. A recurrent slot continues from its end, or in
-    /// place from its saved `checkpoint` (restoring the state there).
-    public func canContinue(at length: Int, cached: Int, checkpoint: Int? = nil,
+    /// place from one of its saved `checkpoints` (restoring the state there).
+    public func canContinue(at length: Int, cached: Int, checkpoints: [Int] = [],
                             firstPosition: () -> Int) -> Bool {
         guard length > 0 else { return true }
         switch self {
         case .unified:
             return true
         case .recurrent:
-            return length == cached || length == checkpoint
+            return length == cached || checkpoints.contains(length)
         case .slidingWindow(let window):
             // llama-server's rule: the cells from `length - window` on must
             // still be held; anything older may be gone.

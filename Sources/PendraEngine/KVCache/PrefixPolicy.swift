@@ -55,10 +55,10 @@ public enum PrefixPolicy {
             guard reuse else { return 0 }
             let cached = cache.slots[slot].tokens
             let len = min(commonPrefix(cached, prompt), limit)
-            let checkpoint = inPlace ? cache.slots[slot].checkpoint : nil
-            if memory.canContinue(at: len, cached: cached.count, checkpoint: checkpoint,
+            let checkpoints = inPlace ? cache.slots[slot].checkpoints : []
+            if memory.canContinue(at: len, cached: cached.count, checkpoints: checkpoints,
                                   firstPosition: { firstPosition(slot) }) { return len }
-            if memory == .recurrent, let c = checkpoint, c > 0, c <= len { return c }
+            if memory == .recurrent, let c = checkpoints.filter({ $0 <= len }).max(), c > 0 { return c }
             return 0
         }
         let lengths = cache.slots.indices.map { usable($0, inPlace: false) }

@@ -109,6 +109,7 @@ public struct Scheduler: Sendable {
         for s in running where s.pending > 1 && budget > 0 {
             guard let slot = s.slot else { continue }
             var take = min(s.pending, budget)
+            if let c = s.checkpointAt, s.computed < c, s.computed + take > c { take = c - s.computed }
             if !ensureCells(reserved + take, for: s.id, scheduled: scheduled, plan: &plan, allowPreemption: false) {
                 take = min(take, kv.freeCells - reserved)
             }

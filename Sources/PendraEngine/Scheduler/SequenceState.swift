@@ -13,12 +13,19 @@ public struct SequenceState: Sendable, Equatable {
     public internal(set) var reused: Int?
     /// Order of admission; later admissions are preempted first.
     var admission: UInt64 = 0
+    /// A prompt position a prefill chunk must end at, so the engine can save
+    /// a state checkpoint there (recurrent memory).
+    public let checkpointAt: Int?
 
-    public init(id: UInt64, prompt: [Token]) {
+    public init(id: UInt64, prompt: [Token], checkpointAt: Int? = nil) {
         self.id = id
         self.tokens = prompt
         self.promptCount = prompt.count
+        self.checkpointAt = checkpointAt.flatMap { $0 > 0 && $0 < prompt.count ? $0 : nil }
     }
+
+    /// Where a sequence's state is worth saving: its checkpoint position and its prompt's end.
+    public func isCheckpoint(_ position: Int) -> Bool { position == promptCount || position == checkpointAt }
 
     /// Tokens not yet in the cache. One means the next step decodes the last
     /// sampled token; more means prefill is still under way.
