@@ -39,7 +39,10 @@ public final class ChatTemplate: Sendable {
     }
 
     /// Renders the conversation to the prompt text the model was trained on.
-    public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true) throws(ChatTemplateError) -> String {
+    /// `variables` are extra template variables (chat_template_kwargs,
+    /// enable_thinking, reasoning_effort); they never replace the ones above.
+    public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true,
+                       variables: JSONObject = JSONObject()) throws(ChatTemplateError) -> String {
         guard let template else { return try Self.builtin(messages, addGenerationPrompt: addGenerationPrompt) }
         var context: [String: JinjaValue] = [
             "messages": .array(messages.map(Self.jinjaMessage)),
@@ -53,6 +56,7 @@ public final class ChatTemplate: Sendable {
             "date_string": .string(Strftime.format("%d %b %Y", Date(), utc: false)),
         ]
         if !tools.isEmpty { context["tools"] = .array(tools.map { JinjaValue($0.openAIShape) }) }
+        for (k, v) in variables where context[k] == nil { context[k] = JinjaValue(v) }
         do {
             return try template.render(context)
         } catch let e as JinjaError {
@@ -84,6 +88,8 @@ public final class ChatTemplate: Sendable {
         }
         if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
         if let n = m.name { o["name"] = .string(n) }
+        // Qwen3, DeepSeek and GLM templates render this where the reasoning went.
+        if let r = m.reasoning { o["reasoning_content"] = .string(r) }
         return .object(o)
     }
 

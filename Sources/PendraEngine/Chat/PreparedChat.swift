@@ -23,13 +23,7 @@ extension ChatEngine {
             prefill = last.content
             messages.removeLast()
         }
-        let text: String
-        do {
-            text = try template.render(messages: messages, tools: tools, addGenerationPrompt: true) + prefill
-        } catch {
-            throw .invalidRequest(error.description)
-        }
-        let tokens = tokenizePrompt(text)
+        var sampling = request.sampling
         var toolFormat: ToolCallFormat?
         if !tools.isEmpty {
             // A template without a known tool-call syntax still gets parseable
@@ -37,14 +31,53 @@ extension ChatEngine {
             let detected = ToolCallFormat.detect(chatTemplate: template.source)
             toolFormat = detected == .none ? .hermes : detected
         }
-        var sampling = request.sampling
         if sampling.grammar == nil {
             sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
                                                 responseFormat: request.responseFormat)
         }
+        var reasoning = request.reasoning == .disabled ? .none : ReasoningFormat.detect(chatTemplate: template.source)
+        var text: String
+        do {
+            text = try template.render(messages: messages, tools: tools, addGenerationPrompt: true,
+                                       variables: Self.templateVariables(request)) + prefill
+        } catch {
+            throw .invalidRequest(error.description)
+        }
+        var opens = reasoning.promptOpensReasoning(text)
+        // A template that opens the reasoning whatever it is told (DeepSeek-R1)
+        // is closed here when reasoning is off; under a grammar too, because
+        // the grammar constrains the first token on (it cannot wait for the
+        // reasoning to end).
+        if opens, request.reasoning == .disabled || sampling.grammar != nil,
+           let close = ReasoningFormat.detect(chatTemplate: template.source).closeTag {
+            text += close + "\n\n"
+            opens = false
+            reasoning = .none
+        }
+        var budget: Int?
+        if case .enabled(let b) = request.reasoning { budget = b }
+        let output = OutputSpec(reasoning: sampling.grammar == nil ? reasoning : .none, startsInReasoning: opens,
+                                reasoningBudget: budget, toolFormat: toolFormat, tools: tools)
+        let tokens = tokenizePrompt(text)
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens,
-                                    stop: request.stop, ignoreEOS: request.ignoreEOS)
+                                    stop: request.stop, ignoreEOS: request.ignoreEOS, output: output)
         return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
+    }
+
+    /// The template variables a request sets: `enable_thinking` from its
+    /// reasoning mode (Qwen3, SmolLM3, GLM and DeepSeek-V3.1 read it, the
+    /// last as `thinking`), `reasoning_effort` (gpt-oss), then the client's
+    /// own chat_template_kwargs, which win.
+    static func templateVariables(_ request: ChatRequest) -> JSONObject {
+        var v = JSONObject()
+        switch request.reasoning {
+        case .enabled: v["enable_thinking"] = true; v["thinking"] = true
+        case .disabled: v["enable_thinking"] = false; v["thinking"] = false
+        case .auto: break
+        }
+        if let e = request.reasoningEffort { v["reasoning_effort"] = .string(e) }
+        for (k, value) in request.templateKwargs { v[k] = value }
+        return v
     }
 
     /// Prepares and submits.

@@ -41,13 +41,16 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Keep generating through end-of-generation tokens (benchmarks).
     public var ignoreEOS: Bool
+    /// How the output text becomes reasoning, content and tool-call events.
+    public var output: OutputSpec
 
     public init(prompt: [Token], sampling: SamplingParameters = SamplingParameters(),
-                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false) {
+                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false, output: OutputSpec = .plain) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stop = stop
         self.ignoreEOS = ignoreEOS
+        self.output = output
     }
 }

@@ -26,6 +26,7 @@ public enum JSONSchemaGrammar {
         case .hermes: (prefix, argumentsKey, suffix) = ("<tool_call>\n{", "arguments", "}\n</tool_call>")
         case .llama3JSON: (prefix, argumentsKey, suffix) = ("{", "parameters", "}")
         case .mistral: (prefix, argumentsKey, suffix) = ("[TOOL_CALLS][{", "arguments", "}]")
+        case .qwenXML: return try xmlToolCallGBNF(chosen)
         case .none: throw .unsupportedToolFormat
         }
 

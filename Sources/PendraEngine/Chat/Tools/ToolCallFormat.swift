@@ -10,6 +10,8 @@ public enum ToolCallFormat: Sendable, Equatable {
     /// Mistral: `[TOOL_CALLS][{"name": ..., "arguments": {...}}]`, or the
     /// newer `[TOOL_CALLS]name[ARGS]{...}`.
     case mistral
+    /// Qwen3-Coder / Qwen 3.5: `<tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>\n</tool_call>`.
+    case qwenXML
     /// No format we can parse: the output is always plain text.
     case none
 
@@ -19,6 +21,7 @@ public enum ToolCallFormat: Sendable, Equatable {
     public static func detect(chatTemplate: String?) -> ToolCallFormat {
         guard let t = chatTemplate, !t.isEmpty else { return .none }
         if t.contains("[TOOL_CALLS]") { return .mistral }
+        if t.contains("<tool_call>") && t.contains("<function=") && t.contains("<parameter=") { return .qwenXML }
         if t.contains("<tool_call>") {
             // Qwen3-Coder, Qwen 3.5, GLM, MiniMax-M3 and others also use
             // <tool_call>, but with XML (`<function=...>`, `<arg_key>`) inside.

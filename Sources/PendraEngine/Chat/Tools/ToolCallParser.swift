@@ -31,6 +31,7 @@ public struct ToolCallParser: Sendable {
         case .hermes: found = parseHermes(bytes, names: names)
         case .llama3JSON: found = parseLlama3(bytes, names: names)
         case .mistral: found = parseMistral(bytes, names: names)
+        case .qwenXML: found = parseQwenXML(bytes, tools: tools)
         case .none: found = nil
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }

@@ -32,7 +32,7 @@ public struct ToolCallStreamFilter: Sendable {
         pending += Array(delta.utf8)
         if state == .holding { return "" }
         switch format {
-        case .hermes: return scan(for: ToolCallParser.hermesOpen)
+        case .hermes, .qwenXML: return scan(for: ToolCallParser.hermesOpen)
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
         case .none: return release()

@@ -1,0 +1,46 @@
+/// Turns one generation's text into typed events, in the engine: reasoning
+/// first split from content, then tool calls taken out of the content in the
+/// model's own format. Built once per request from its `OutputSpec`.
+struct OutputParser {
+    private var splitter: ReasoningSplitter
+    private var tools: ToolCallStreamFilter?
+
+    init(_ spec: OutputSpec, parser: ToolCallParser = ToolCallParser()) {
+        splitter = ReasoningSplitter(format: spec.reasoning, startsInReasoning: spec.startsInReasoning)
+        if let format = spec.toolFormat, !spec.tools.isEmpty {
+            tools = ToolCallStreamFilter(format: format, tools: spec.tools, parser: parser)
+        }
+    }
+
+    var inReasoning: Bool { splitter.inReasoning }
+
+    mutating func feed(_ text: String) -> [GenerationEvent] {
+        route(splitter.feed(text))
+    }
+
+    /// Held text and the tool calls, in that order; a call that does not
+    /// parse stays text (never an error).
+    mutating func finish() -> [GenerationEvent] {
+        var out = route(splitter.finish())
+        guard tools != nil else { return out }
+        let (content, calls) = tools!.finish()
+        if !content.isEmpty { out.append(.text(content)) }
+        for (i, c) in calls.enumerated() {
+            out.append(.toolCall(ToolCallDelta(index: i, id: c.id, name: c.name, arguments: c.arguments)))
+        }
+        return out
+    }
+
+    private mutating func route(_ pieces: [ReasoningSplitter.Piece]) -> [GenerationEvent] {
+        var out: [GenerationEvent] = []
+        for p in pieces {
+            switch p {
+            case .reasoning(let r): out.append(.reasoning(r))
+            case .content(let c):
+                let shown = tools == nil ? c : tools!.feed(c)
+                if !shown.isEmpty { out.append(.text(shown)) }
+            }
+        }
+        return out
+    }
+}
