@@ -24,11 +24,14 @@ public final class ChatTemplate: Sendable {
     private let template: JinjaTemplate?
     private let bosToken: String
     private let eosToken: String
+    /// The template reads `message.thinking` (gpt-oss) for earlier reasoning.
+    private let takesThinking: Bool
 
     public init(source: String?, bosToken: String, eosToken: String) throws(ChatTemplateError) {
         self.source = source
         self.bosToken = bosToken
         self.eosToken = eosToken
+        self.takesThinking = source?.contains("message.thinking") ?? false
         if let source {
             do { template = try JinjaTemplate(source) } catch {
                 throw .failed("cannot parse the model's chat template: \(error)")
@@ -45,7 +48,7 @@ public final class ChatTemplate: Sendable {
                        variables: JSONObject = JSONObject()) throws(ChatTemplateError) -> String {
         guard let template else { return try Self.builtin(messages, addGenerationPrompt: addGenerationPrompt) }
         var context: [String: JinjaValue] = [
-            "messages": .array(messages.map(Self.jinjaMessage)),
+            "messages": .array(messages.map { Self.jinjaMessage($0, thinkingKey: takesThinking) }),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
@@ -69,7 +72,7 @@ public final class ChatTemplate: Sendable {
 
     /// HF's message shape: tool-call arguments as objects (templates iterate
     /// them or pass them to tojson), not the JSON text OpenAI sends.
-    static func jinjaMessage(_ m: ChatMessage) -> JinjaValue {
+    static func jinjaMessage(_ m: ChatMessage, thinkingKey: Bool = false) -> JinjaValue {
         var o = JinjaObject()
         o["role"] = .string(m.role)
         o["content"] = .string(m.content)
@@ -89,7 +92,10 @@ public final class ChatTemplate: Sendable {
         if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
         if let n = m.name { o["name"] = .string(n) }
         // Qwen3, DeepSeek and GLM templates render this where the reasoning went.
-        if let r = m.reasoning { o["reasoning_content"] = .string(r) }
+        if let r = m.reasoning, !r.isEmpty {
+            o["reasoning_content"] = .string(r)
+            if thinkingKey { o["thinking"] = .string(r) }  // gpt-oss's name for it
+        }
         return .object(o)
     }
 

@@ -35,7 +35,9 @@ extension ChatEngine {
             sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
                                                 responseFormat: request.responseFormat)
         }
-        var reasoning = request.reasoning == .disabled ? .none : ReasoningFormat.detect(chatTemplate: template.source)
+        let detected = ReasoningFormat.detect(chatTemplate: template.source)
+        // Harmony output is always channels, whatever the reasoning mode.
+        var reasoning = request.reasoning == .disabled && detected != .harmony ? .none : detected
         var text: String
         do {
             text = try template.render(messages: messages, tools: tools, addGenerationPrompt: true,
@@ -49,14 +51,14 @@ extension ChatEngine {
         // the grammar constrains the first token on (it cannot wait for the
         // reasoning to end).
         if opens, request.reasoning == .disabled || sampling.grammar != nil,
-           let close = ReasoningFormat.detect(chatTemplate: template.source).closeTag {
+           let close = detected.closeTag {
             text += close + "\n\n"
             opens = false
             reasoning = .none
         }
         var budget: Int?
         if case .enabled(let b) = request.reasoning { budget = b }
-        let output = OutputSpec(reasoning: sampling.grammar == nil ? reasoning : .none, startsInReasoning: opens,
+        let output = OutputSpec(reasoning: sampling.grammar == nil || reasoning == .harmony ? reasoning : .none, startsInReasoning: opens,
                                 reasoningBudget: budget, toolFormat: toolFormat, tools: tools)
         let tokens = tokenizePrompt(text)
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens,

@@ -49,7 +49,7 @@ public final class ChatEngine: @unchecked Sendable {
                                          eosToken: model.tokenText(model.eos) ?? "")
         self.settings = settings
         self.maxWaiting = maxWaiting
-        self.markers = MarkerTokens(model: model)
+        self.markers = MarkerTokens(model: model, chatTemplate: model.chatTemplate)
         self.context = try LlamaContext(model: model, settings: settings)
         let cells = context.contextSize
         self.scheduler = Scheduler(config: SchedulerConfig(

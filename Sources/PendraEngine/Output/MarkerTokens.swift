@@ -12,13 +12,18 @@ public struct MarkerTokens: Sendable {
         "<think>", "</think>", "<tool_call>", "</tool_call>",
     ]
 
+    /// gpt-oss's message framing, shown only for harmony templates (other
+    /// vocabularies use `<|end|>` and `<|start|>` as plain turn markers).
+    public static let harmonyMarkers = ["<|channel|>", "<|message|>", "<|start|>", "<|end|>", "<|constrain|>"]
+
     public let visible: Set<Token>
     /// Single tokens of each marker text present in this vocabulary.
     public let byText: [String: Token]
 
-    public init(model: LlamaModel) {
+    public init(model: LlamaModel, chatTemplate: String? = nil) {
         var byText: [String: Token] = [:]
-        for m in Self.markers {
+        let harmony = ReasoningFormat.detect(chatTemplate: chatTemplate) == .harmony
+        for m in Self.markers + (harmony ? Self.harmonyMarkers : []) {
             let t = model.tokenize(m, addSpecial: false, parseSpecial: true)
             if t.count == 1 && !model.isEndOfGeneration(t[0]) { byText[m] = t[0] }
         }

@@ -4,23 +4,29 @@
 struct OutputParser {
     private var splitter: ReasoningSplitter
     private var tools: ToolCallStreamFilter?
+    /// gpt-oss: channels carry reasoning, content and calls alike.
+    private var harmony: HarmonyParser?
 
     init(_ spec: OutputSpec, parser: ToolCallParser = ToolCallParser()) {
         splitter = ReasoningSplitter(format: spec.reasoning, startsInReasoning: spec.startsInReasoning)
-        if let format = spec.toolFormat, !spec.tools.isEmpty {
+        if spec.reasoning == .harmony || spec.toolFormat == .harmony {
+            harmony = HarmonyParser(tools: spec.tools, parser: parser)
+        } else if let format = spec.toolFormat, !spec.tools.isEmpty {
             tools = ToolCallStreamFilter(format: format, tools: spec.tools, parser: parser)
         }
     }
 
-    var inReasoning: Bool { splitter.inReasoning }
+    var inReasoning: Bool { harmony?.inReasoning ?? splitter.inReasoning }
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
-        route(splitter.feed(text))
+        if harmony != nil { return harmony!.feed(text) }
+        return route(splitter.feed(text))
     }
 
     /// Held text and the tool calls, in that order; a call that does not
     /// parse stays text (never an error).
     mutating func finish() -> [GenerationEvent] {
+        if harmony != nil { return harmony!.finish() }
         var out = route(splitter.finish())
         guard tools != nil else { return out }
         let (content, calls) = tools!.finish()

@@ -31,3 +31,26 @@ extension JSONSchemaGrammar {
         return converter.rules.text
     }
 }
+
+/// Forced tool calls in gpt-oss's harmony form: straight to the commentary
+/// channel addressed to the function, then its JSON arguments; the model
+/// ends the message with `<|call|>`, an end-of-generation token the
+/// grammar allows once the arguments are complete. (Special tokens are
+/// matched by their text, as with Mistral's `[TOOL_CALLS]`.)
+extension JSONSchemaGrammar {
+    static func harmonyToolCallGBNF(_ tools: [ChatTool]) throws(JSONSchemaGrammarError) -> String {
+        var converter = SchemaConverter()
+        let root = converter.rules.reserve("root")
+        var calls: [String] = []
+        for tool in tools {
+            let schema: JSON = tool.parameters == .null ? ["type": "object", "properties": [:]] : tool.parameters
+            let arguments = try converter.convertDocument(schema, name: "\(tool.name)-arguments")
+            let head = "<|channel|>commentary to=functions.\(tool.name) <|constrain|>json<|message|>"
+            let call = converter.rules.reserve("\(tool.name)-call")
+            converter.rules.define(call, "\(GBNFRules.literal(head)) \(arguments)")
+            calls.append(call)
+        }
+        converter.rules.define(root, calls.joined(separator: " | "))
+        return converter.rules.text
+    }
+}

@@ -27,6 +27,7 @@ public enum JSONSchemaGrammar {
         case .llama3JSON: (prefix, argumentsKey, suffix) = ("{", "parameters", "}")
         case .mistral: (prefix, argumentsKey, suffix) = ("[TOOL_CALLS][{", "arguments", "}]")
         case .qwenXML: return try xmlToolCallGBNF(chosen)
+        case .harmony: return try harmonyToolCallGBNF(chosen)
         case .none: throw .unsupportedToolFormat
         }
 

@@ -12,6 +12,8 @@ public enum ToolCallFormat: Sendable, Equatable {
     case mistral
     /// Qwen3-Coder / Qwen 3.5: `<tool_call>\n<function=NAME>\n<parameter=KEY>\nVALUE\n</parameter>\n</function>\n</tool_call>`.
     case qwenXML
+    /// gpt-oss harmony: `<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{...}<|call|>`.
+    case harmony
     /// No format we can parse: the output is always plain text.
     case none
 
@@ -20,6 +22,7 @@ public enum ToolCallFormat: Sendable, Equatable {
     /// too, so `<tool_call>` is tested before the Llama 3 markers.
     public static func detect(chatTemplate: String?) -> ToolCallFormat {
         guard let t = chatTemplate, !t.isEmpty else { return .none }
+        if t.contains("<|channel|>") && t.contains("to=functions") { return .harmony }
         if t.contains("[TOOL_CALLS]") { return .mistral }
         if t.contains("<tool_call>") && t.contains("<function=") && t.contains("<parameter=") { return .qwenXML }
         if t.contains("<tool_call>") {

@@ -32,7 +32,7 @@ public struct ToolCallParser: Sendable {
         case .llama3JSON: found = parseLlama3(bytes, names: names)
         case .mistral: found = parseMistral(bytes, names: names)
         case .qwenXML: found = parseQwenXML(bytes, tools: tools)
-        case .none: found = nil
+        case .none, .harmony: found = nil  // harmony calls are read by HarmonyParser
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }
         return found

@@ -35,7 +35,7 @@ public struct ToolCallStreamFilter: Sendable {
         case .hermes, .qwenXML: return scan(for: ToolCallParser.hermesOpen)
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
-        case .none: return release()
+        case .none, .harmony: return release()
         }
     }
 

@@ -5,6 +5,8 @@ public enum ReasoningFormat: Sendable, Equatable {
     /// DeepSeek-R1, GLM-4.5+, Kimi-K2-Thinking, SmolLM3, MiniMax-M2, …) or
     /// `[THINK]…[/THINK]` (Magistral, Ministral reasoning).
     case tags(open: String, close: String)
+    /// gpt-oss: harmony channels (analysis is reasoning, final is content).
+    case harmony
     case none
 
     public static let think = ReasoningFormat.tags(open: "<think>", close: "</think>")
@@ -14,6 +16,7 @@ public enum ReasoningFormat: Sendable, Equatable {
     /// while a few `<think>` templates quote other formats in comments.
     public static func detect(chatTemplate: String?) -> ReasoningFormat {
         guard let t = chatTemplate, !t.isEmpty else { return .none }
+        if t.contains("<|channel|>") && t.contains("<|message|>") { return .harmony }
         if t.contains("[THINK]") && t.contains("[/THINK]") { return .mistralThink }
         if t.contains("<think>") && t.contains("</think>") { return .think }
         return .none

@@ -27,7 +27,7 @@ struct ReasoningSplitter {
             close = Array(c.utf8)
             state = startsInReasoning ? .reasoning : .start
             trimLeading = startsInReasoning
-        case .none:
+        case .none, .harmony:
             open = []
             close = []
             state = .content
