@@ -144,9 +144,12 @@ def test_responses_reasoning_item_then_message(oai):
     r = oai.responses.create(**kw)
     assert [o.type for o in r.output] == ["reasoning", "message"]
     assert r.output[0].content[0].text and r.output_text
-    with oai.responses.stream(**kw) as s:
-        deltas = [e.delta for e in s if e.type == "response.reasoning_text.delta"]
-        final = s.get_final_response()
+    # max_output_tokens ends it as response.incomplete, which the SDK's stream
+    # helper does not take as an end: read the raw events.
+    events = list(oai.responses.create(**kw, stream=True))
+    deltas = [e.delta for e in events if e.type == "response.reasoning_text.delta"]
+    final = events[-1].response
+    assert events[-1].type == "response.incomplete"
     assert "".join(deltas) == r.output[0].content[0].text
     assert [o.type for o in final.output] == ["reasoning", "message"]
     assert final.output_text == r.output_text
@@ -155,5 +158,49 @@ def test_responses_reasoning_item_then_message(oai):
 def test_responses_effort_none_has_no_reasoning_item(oai):
     kw = dict(model=THINK_MODEL, input="Hi", max_output_tokens=8, reasoning={"effort": "none"}, temperature=0)
     assert [o.type for o in oai.responses.create(**kw).output] == ["message"]
-    with oai.responses.stream(**kw) as s:
-        assert [o.type for o in s.get_final_response().output] == ["message"]
+    events = list(oai.responses.create(**kw, stream=True))
+    assert not any(e.type.startswith("response.reasoning") for e in events)
+    assert [o.type for o in events[-1].response.output] == ["message"]
+
+
+# ---------------------------------------------------------------- Qwen3-Coder XML tool calls
+
+SUM_TOOL = {"type": "function", "function": {
+    "name": "add", "description": "Add two integers",
+    "parameters": {"type": "object", "properties": {"b": {"type": "integer"}, "a": {"type": "integer"}},
+                   "required": ["b", "a"]}}}
+
+
+def test_forced_xml_tool_call_streamed_and_not(oai):
+    """The Qwen 3.5 template asks for <function=...><parameter=...> calls: a forced
+    call comes back parsed, with integer arguments, both ways."""
+    kw = dict(model=THINK_MODEL, messages=[{"role": "user", "content": "Add 2 and 3"}], tools=[SUM_TOOL],
+              tool_choice="required", max_tokens=80, temperature=0)
+    r = oai.chat.completions.create(**kw)
+    assert r.choices[0].finish_reason == "tool_calls", r
+    call = r.choices[0].message.tool_calls[0]
+    assert call.function.name == "add" and call.id.startswith("call_")
+    args = json.loads(call.function.arguments)
+    # (Key order follows the schema as parsed; with PendraJSON's ordered parser that is "b", "a".)
+    assert set(args) == {"a", "b"} and all(isinstance(v, int) for v in args.values())
+
+    heads, fragments, finish = [], "", None
+    for chunk in oai.chat.completions.create(**kw, stream=True):
+        if not chunk.choices:
+            continue
+        for tc in chunk.choices[0].delta.tool_calls or []:
+            if tc.id:
+                heads.append((tc.index, tc.function.name))
+            fragments += tc.function.arguments or ""
+        finish = chunk.choices[0].finish_reason or finish
+    assert heads == [(0, "add")] and finish == "tool_calls"
+    assert fragments == call.function.arguments
+
+
+def test_anthropic_forced_xml_tool_use(claude):
+    tools = [{"name": "add", "input_schema": SUM_TOOL["function"]["parameters"]}]
+    msg = claude.messages.create(model=THINK_MODEL, max_tokens=80, tools=tools, tool_choice={"type": "any"},
+                                 messages=[{"role": "user", "content": "Add 2 and 3"}], extra_body={"temperature": 0})
+    assert msg.stop_reason == "tool_use"
+    uses = [b for b in msg.content if b.type == "tool_use"]
+    assert len(uses) == 1 and uses[0].name == "add" and set(uses[0].input) == {"a", "b"}
