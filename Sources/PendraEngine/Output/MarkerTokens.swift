@@ -10,6 +10,9 @@ public struct MarkerTokens: Sendable {
     public static let markers = [
         "[TOOL_CALLS]", "[ARGS]", "[CALL_ID]", "<|python_tag|>", "[THINK]", "[/THINK]",
         "<think>", "</think>", "<tool_call>", "</tool_call>",
+        "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>", "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>",
+        "<|tool_calls_section_begin|>", "<|tool_calls_section_end|>", "<|tool_call_begin|>",
+        "<|tool_call_argument_begin|>", "<|tool_call_end|>", "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>",
     ]
 
     /// gpt-oss's message framing, shown only for harmony templates (other
@@ -21,11 +24,18 @@ public struct MarkerTokens: Sendable {
     public let byText: [String: Token]
 
     public init(model: LlamaModel, chatTemplate: String? = nil) {
+        self.init(harmony: ReasoningFormat.detect(chatTemplate: chatTemplate) == .harmony,
+                  tokenize: { model.tokenize($0, addSpecial: false, parseSpecial: true) },
+                  isEndOfGeneration: model.isEndOfGeneration)
+    }
+
+    /// A marker counts when it is one token of the vocabulary that does not
+    /// end the generation (those never reach the text).
+    init(harmony: Bool, tokenize: (String) -> [Token], isEndOfGeneration: (Token) -> Bool) {
         var byText: [String: Token] = [:]
-        let harmony = ReasoningFormat.detect(chatTemplate: chatTemplate) == .harmony
         for m in Self.markers + (harmony ? Self.harmonyMarkers : []) {
-            let t = model.tokenize(m, addSpecial: false, parseSpecial: true)
-            if t.count == 1 && !model.isEndOfGeneration(t[0]) { byText[m] = t[0] }
+            let t = tokenize(m)
+            if t.count == 1 && !isEndOfGeneration(t[0]) { byText[m] = t[0] }
         }
         self.byText = byText
         visible = Set(byText.values)

@@ -28,6 +28,9 @@ public enum JSONSchemaGrammar {
         case .mistral: (prefix, argumentsKey, suffix) = ("[TOOL_CALLS][{", "arguments", "}]")
         case .qwenXML: return try xmlToolCallGBNF(chosen)
         case .harmony: return try harmonyToolCallGBNF(chosen)
+        case .glm: return try glmToolCallGBNF(chosen)
+        case .deepseek(let r1): return try deepseekToolCallGBNF(chosen, r1: r1)
+        case .kimiK2: return try kimiToolCallGBNF(chosen)
         case .none: throw .unsupportedToolFormat
         }
 

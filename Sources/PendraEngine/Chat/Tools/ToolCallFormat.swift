@@ -14,6 +14,13 @@ public enum ToolCallFormat: Sendable, Equatable {
     case qwenXML
     /// gpt-oss harmony: `<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{...}<|call|>`.
     case harmony
+    /// DeepSeek R1 / V3.1: `<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{...}<｜tool▁call▁end｜>…`
+    /// (R1 writes `function<｜tool▁sep｜>NAME\n```json\n{...}\n```` instead).
+    case deepseek(r1: Bool)
+    /// Kimi-K2: `<|tool_calls_section_begin|><|tool_call_begin|>functions.NAME:0<|tool_call_argument_begin|>{...}<|tool_call_end|>…`.
+    case kimiK2
+    /// GLM-4.5 / 4.6 / 4.7: `<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`.
+    case glm
     /// No format we can parse: the output is always plain text.
     case none
 
@@ -22,8 +29,11 @@ public enum ToolCallFormat: Sendable, Equatable {
     /// too, so `<tool_call>` is tested before the Llama 3 markers.
     public static func detect(chatTemplate: String?) -> ToolCallFormat {
         guard let t = chatTemplate, !t.isEmpty else { return .none }
-        if t.contains("<|channel|>") && t.contains("to=functions") { return .harmony }
+        if t.contains("<|channel|>") && t.contains("<|message|>") && t.contains("functions.") { return .harmony }
         if t.contains("[TOOL_CALLS]") { return .mistral }
+        if t.contains("tool▁calls▁begin") && t.contains("tool▁sep") { return .deepseek(r1: t.contains("```json")) }
+        if t.contains("<|tool_calls_section_begin|>") { return .kimiK2 }
+        if t.contains("<tool_call>") && t.contains("<arg_key>") { return .glm }
         if t.contains("<tool_call>") && t.contains("<function=") && t.contains("<parameter=") { return .qwenXML }
         if t.contains("<tool_call>") {
             // Qwen3-Coder, Qwen 3.5, GLM, MiniMax-M3 and others also use

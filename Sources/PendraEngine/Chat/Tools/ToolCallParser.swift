@@ -32,6 +32,9 @@ public struct ToolCallParser: Sendable {
         case .llama3JSON: found = parseLlama3(bytes, names: names)
         case .mistral: found = parseMistral(bytes, names: names)
         case .qwenXML: found = parseQwenXML(bytes, tools: tools)
+        case .deepseek: found = parseDeepSeek(bytes, names: names)
+        case .kimiK2: found = parseKimi(bytes, names: names)
+        case .glm: found = parseGLM(bytes, tools: tools)
         case .none, .harmony: found = nil  // harmony calls are read by HarmonyParser
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }

@@ -32,7 +32,9 @@ public struct ToolCallStreamFilter: Sendable {
         pending += Array(delta.utf8)
         if state == .holding { return "" }
         switch format {
-        case .hermes, .qwenXML: return scan(for: ToolCallParser.hermesOpen)
+        case .hermes, .qwenXML, .glm: return scan(for: ToolCallParser.hermesOpen)
+        case .deepseek: return scan(for: ToolCallParser.deepseekCallBegin)
+        case .kimiK2: return scan(for: ToolCallParser.kimiCallBegin)
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
         case .none, .harmony: return release()
