@@ -13,7 +13,7 @@ final class OutputParserTests: XCTestCase {
         let spec = OutputSpec(reasoning: .think, startsInReasoning: true, toolFormat: .hermes, tools: ToolFixtures.all)
         let e = events(spec, ["I should", " call it.</think>\n\n", "Sure. <tool_call>{\"name\": \"get_weather\", ",
                               "\"arguments\": {\"city\": \"Oslo\"}}</tool_call>"])
-        XCTAssertEqual(e, [.reasoning("I should"), .reasoning(" call it."), .text("Sure. "),
+        XCTAssertEqual(e, [.reasoning("I should"), .reasoning(" call it."), .text("Sure."),
                            .toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: #"{"city":"Oslo"}"#))])
     }
 
@@ -35,6 +35,28 @@ final class OutputParserTests: XCTestCase {
         let spec = OutputSpec(toolFormat: .hermes, tools: ToolFixtures.all)
         XCTAssertEqual(events(spec, ["<tool_call>{\"name\": \"get_weather\", \"argu"]),
                        [.text("<tool_call>{\"name\": \"get_weather\", \"argu")])
+    }
+
+    func testEachBlockCallIsReportedWhenItsBlockCloses() {
+        var p = OutputParser(OutputSpec(toolFormat: .hermes, tools: ToolFixtures.all), parser: ToolFixtures.parser())
+        XCTAssertEqual(p.feed("Let me look.\n<tool_call>\n{\"name\": \"get_time\", "), [.text("Let me look.")])
+        XCTAssertEqual(p.feed("\"arguments\": {\"note\": \"</tool_call>\"}}\n</tool_call>\n"),
+                       [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_time", arguments: #"{"note":"</tool_call>"}"#))],
+                       "a closing tag inside a JSON string does not end the block")
+        XCTAssertEqual(p.feed("  Done."), [.text("Done.")])
+        XCTAssertEqual(p.finish(), [])
+    }
+
+    func testXMLBlocksStreamToo() {
+        var p = OutputParser(OutputSpec(toolFormat: .qwenXML, tools: ToolFixtures.all), parser: ToolFixtures.parser())
+        XCTAssertEqual(p.feed("<tool_call>\n<function=get_weather>\n<parameter=city>\nOslo\n</parameter>\n"), [])
+        XCTAssertEqual(p.feed("</function>\n</tool_call>"),
+                       [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: #"{"city":"Oslo"}"#))])
+    }
+
+    func testWhitespaceOfAReplyWithoutCallsIsKept() {
+        XCTAssertEqual(events(OutputSpec(toolFormat: .hermes, tools: ToolFixtures.all), ["a ", "b\n"]),
+                       [.text("a"), .text(" b"), .text("\n")])
     }
 
     func testPlainSpecPassesTextThrough() {

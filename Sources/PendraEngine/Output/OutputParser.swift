@@ -4,6 +4,8 @@
 struct OutputParser {
     private var splitter: ReasoningSplitter
     private var tools: ToolCallStreamFilter?
+    /// Block formats: each call as soon as its block closes.
+    private var blocks: BlockCallStreamer?
     /// gpt-oss: channels carry reasoning, content and calls alike.
     private var harmony: HarmonyParser?
 
@@ -12,7 +14,11 @@ struct OutputParser {
         if spec.reasoning == .harmony || spec.toolFormat == .harmony {
             harmony = HarmonyParser(tools: spec.tools, parser: parser)
         } else if let format = spec.toolFormat, !spec.tools.isEmpty {
-            tools = ToolCallStreamFilter(format: format, tools: spec.tools, parser: parser)
+            if BlockCallStreamer.handles(format) {
+                blocks = BlockCallStreamer(format: format, tools: spec.tools, parser: parser)
+            } else {
+                tools = ToolCallStreamFilter(format: format, tools: spec.tools, parser: parser)
+            }
         }
     }
 
@@ -28,6 +34,7 @@ struct OutputParser {
     mutating func finish() -> [GenerationEvent] {
         if harmony != nil { return harmony!.finish() }
         var out = route(splitter.finish())
+        if blocks != nil { return out + blocks!.finish() }
         guard tools != nil else { return out }
         let (content, calls) = tools!.finish()
         if !content.isEmpty { out.append(.text(content)) }
@@ -43,6 +50,10 @@ struct OutputParser {
             switch p {
             case .reasoning(let r): out.append(.reasoning(r))
             case .content(let c):
+                if blocks != nil {
+                    out += blocks!.feed(c)
+                    continue
+                }
                 let shown = tools == nil ? c : tools!.feed(c)
                 if !shown.isEmpty { out.append(.text(shown)) }
             }
