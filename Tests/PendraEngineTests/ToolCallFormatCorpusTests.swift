@@ -24,6 +24,10 @@ final class ToolCallFormatCorpusTests: XCTestCase {
             ("moonshotai-Kimi-K2.jinja", .kimiK2, .none),
             ("Kimi-K2-Thinking.jinja", .kimiK2, .think),
             ("GLM-4.6.jinja", .glm, .think),
+            ("CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja", .commandR7B, .none),
+            ("ibm-granite-granite-3.3-2B-Instruct.jinja", .granite, .think),
+            ("meetkai-functionary-medium-v3.1.jinja", .functionary, .none),
+            ("MiniMax-M2.jinja", .minimax, .think),
         ]
         for (name, tools, reasoning) in expected {
             let t = try template(name)

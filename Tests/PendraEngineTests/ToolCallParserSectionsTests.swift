@@ -55,3 +55,52 @@ final class ToolCallParserSectionsTests: XCTestCase {
         XCTAssertTrue(harmony.contains("to=functions.get_weather <|constrain|>json<|message|>"), harmony)
     }
 }
+
+final class ToolCallParserArraysTests: XCTestCase {
+    private func parse(_ text: String, _ format: ToolCallFormat) -> (content: String, calls: [ChatToolCall]) {
+        ToolFixtures.parser().parse(text, format: format, tools: ToolFixtures.all)
+    }
+
+    func testCommandR7BActions() {
+        let text = "I'll check.<|START_ACTION|>[{\"tool_call_id\": \"0\", \"tool_name\": \"get_weather\", \"parameters\": {\"city\": \"Oslo\"}},"
+            + " {\"tool_call_id\": \"1\", \"tool_name\": \"get_time\", \"parameters\": {}}]<|END_ACTION|>"
+        let r = parse(text, .commandR7B)
+        XCTAssertEqual(r.content, "I'll check.")
+        XCTAssertEqual(r.calls.map(\.name), ["get_weather", "get_time"])
+        XCTAssertEqual(r.calls[0].arguments, #"{"city":"Oslo"}"#)
+    }
+
+    func testGraniteList() {
+        let r = parse("<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Lima\"}}]", .granite)
+        XCTAssertEqual(r.calls, [ChatToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Lima"}"#)])
+    }
+
+    func testFunctionaryCalls() {
+        let r = parse("<function=get_weather>{\"city\": \"Kyiv\"}</function>\n<function=get_time>{}</function>", .functionary)
+        XCTAssertEqual(r.calls.map(\.name), ["get_weather", "get_time"])
+    }
+
+    func testMiniMaxInvokes() {
+        let text = "Ok.\n<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Quito</parameter>\n</invoke>\n</minimax:tool_call>"
+        let r = parse(text, .minimax)
+        XCTAssertEqual(r.content, "Ok.")
+        XCTAssertEqual(r.calls, [ChatToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Quito"}"#)])
+    }
+
+    func testBrokenOnesAreText() {
+        let r7 = "<|START_ACTION|>[{\"tool_name\": \"nope\", \"parameters\": {}}]<|END_ACTION|>"
+        XCTAssertEqual(parse(r7, .commandR7B).content, r7)
+        let fn = "<function=get_weather>{\"city\": </function>"
+        XCTAssertEqual(parse(fn, .functionary).content, fn)
+        let mm = "<minimax:tool_call><invoke name=\"get_weather\"><parameter name=\"city\">x</invoke></minimax:tool_call>"
+        XCTAssertEqual(parse(mm, .minimax).calls, [])
+    }
+
+    func testForcedGrammars() throws {
+        let tools = [ToolFixtures.weather]
+        XCTAssertTrue(try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: .commandR7B, forced: nil).contains("START_ACTION"))
+        XCTAssertTrue(try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: .granite, forced: nil).contains("<|tool_call|>"))
+        XCTAssertTrue(try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: .functionary, forced: nil).contains("<function=get_weather>"))
+        XCTAssertTrue(try JSONSchemaGrammar.toolCallGBNF(tools: tools, format: .minimax, forced: nil).contains("<invoke name="))
+    }
+}

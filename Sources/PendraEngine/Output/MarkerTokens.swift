@@ -13,6 +13,7 @@ public struct MarkerTokens: Sendable {
         "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>", "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>",
         "<|tool_calls_section_begin|>", "<|tool_calls_section_end|>", "<|tool_call_begin|>",
         "<|tool_call_argument_begin|>", "<|tool_call_end|>", "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>",
+        "<|START_ACTION|>", "<|END_ACTION|>", "<|tool_call|>", "<minimax:tool_call>", "</minimax:tool_call>",
     ]
 
     /// gpt-oss's message framing, shown only for harmony templates (other

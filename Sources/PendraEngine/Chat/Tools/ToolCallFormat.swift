@@ -21,6 +21,14 @@ public enum ToolCallFormat: Sendable, Equatable {
     case kimiK2
     /// GLM-4.5 / 4.6 / 4.7: `<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`.
     case glm
+    /// Command R7B: `<|START_ACTION|>[{"tool_call_id", "tool_name", "parameters"}, …]<|END_ACTION|>`.
+    case commandR7B
+    /// Granite 3.x: `<|tool_call|>[{"name", "arguments"}, …]`.
+    case granite
+    /// Functionary v3.1: `<function=NAME>{...}</function>`, repeated.
+    case functionary
+    /// MiniMax-M2: `<minimax:tool_call><invoke name="X"><parameter name="k">v</parameter></invoke></minimax:tool_call>`.
+    case minimax
     /// No format we can parse: the output is always plain text.
     case none
 
@@ -33,6 +41,9 @@ public enum ToolCallFormat: Sendable, Equatable {
         if t.contains("[TOOL_CALLS]") { return .mistral }
         if t.contains("tool▁calls▁begin") && t.contains("tool▁sep") { return .deepseek(r1: t.contains("```json")) }
         if t.contains("<|tool_calls_section_begin|>") { return .kimiK2 }
+        if t.contains("<|START_ACTION|>") { return .commandR7B }
+        if t.contains("<|tool_call|>") { return .granite }
+        if t.contains("<minimax:tool_call>") && t.contains("<invoke name=") { return .minimax }
         if t.contains("<tool_call>") && t.contains("<arg_key>") { return .glm }
         if t.contains("<tool_call>") && t.contains("<function=") && t.contains("<parameter=") { return .qwenXML }
         if t.contains("<tool_call>") {
@@ -46,6 +57,7 @@ public enum ToolCallFormat: Sendable, Equatable {
         // Llama 3.x: "Environment: ipython" / <|python_tag|> plus the
         // `{"name": ..., "parameters": ...}` instruction. Functionary also says
         // ipython but uses `<function=...>`; Cohere says "parameters" alone.
+        if t.contains("<function=") && t.contains("</function>") && !t.contains("<parameter=") { return .functionary }
         let ipython = t.contains("ipython") || t.contains("<|python_tag|>")
         if ipython && t.contains("\"parameters\"") { return .llama3JSON }
         return .none

@@ -35,6 +35,10 @@ public struct ToolCallParser: Sendable {
         case .deepseek: found = parseDeepSeek(bytes, names: names)
         case .kimiK2: found = parseKimi(bytes, names: names)
         case .glm: found = parseGLM(bytes, tools: tools)
+        case .commandR7B: found = parseCommandR7B(bytes, names: names)
+        case .granite: found = parseGranite(bytes, names: names)
+        case .functionary: found = parseFunctionary(bytes, names: names)
+        case .minimax: found = parseMiniMax(bytes, tools: tools)
         case .none, .harmony: found = nil  // harmony calls are read by HarmonyParser
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }
