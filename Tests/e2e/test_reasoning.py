@@ -55,6 +55,8 @@ def test_chat_reasoning_content_apart_from_content(oai):
     assert "<think>" not in m.content and "</think>" not in m.content
     assert "</think>" not in m.reasoning_content
     assert r.usage.completion_tokens == MAX
+    # The budget's tokens were reasoning; the forced closing tag is not counted as such.
+    assert r.usage.completion_tokens_details.reasoning_tokens == BUDGET
 
     # Streamed: the same reasoning as delta.reasoning_content, the same content.
     reasoning, content = "", ""
@@ -144,6 +146,7 @@ def test_responses_reasoning_item_then_message(oai):
     r = oai.responses.create(**kw)
     assert [o.type for o in r.output] == ["reasoning", "message"]
     assert r.output[0].content[0].text and r.output_text
+    assert r.usage.output_tokens_details.reasoning_tokens == BUDGET
     # max_output_tokens ends it as response.incomplete, which the SDK's stream
     # helper does not take as an end: read the raw events.
     events = list(oai.responses.create(**kw, stream=True))
@@ -157,7 +160,8 @@ def test_responses_reasoning_item_then_message(oai):
 
 def test_responses_effort_none_has_no_reasoning_item(oai):
     kw = dict(model=THINK_MODEL, input="Hi", max_output_tokens=8, reasoning={"effort": "none"}, temperature=0)
-    assert [o.type for o in oai.responses.create(**kw).output] == ["message"]
+    off = oai.responses.create(**kw)
+    assert [o.type for o in off.output] == ["message"] and off.usage.output_tokens_details.reasoning_tokens == 0
     events = list(oai.responses.create(**kw, stream=True))
     assert not any(e.type.startswith("response.reasoning") for e in events)
     assert [o.type for o in events[-1].response.output] == ["message"]

@@ -81,7 +81,7 @@ final class ActiveGeneration {
             t.decodeTokensPerSecond = Double(completionTokens - 1) / ((Double(now) - Double(f)) / 1e9)
         }
         let usage = Usage(promptTokens: request.prompt.count, reusedPromptTokens: reusedPromptTokens,
-                          completionTokens: completionTokens)
+                          completionTokens: completionTokens, reasoningTokens: reasoningTokens)
         continuation.yield(.finished(GenerationResult(reason: reason, usage: usage, timings: t)))
         continuation.finish()
     }

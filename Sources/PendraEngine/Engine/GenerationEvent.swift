@@ -16,11 +16,14 @@ public struct Usage: Sendable, Equatable {
     /// Prompt tokens whose KV came from the prefix cache instead of prefill.
     public var reusedPromptTokens: Int
     public var completionTokens: Int
+    /// Of the completion tokens, those generated inside the reasoning.
+    public var reasoningTokens: Int
 
-    public init(promptTokens: Int = 0, reusedPromptTokens: Int = 0, completionTokens: Int = 0) {
+    public init(promptTokens: Int = 0, reusedPromptTokens: Int = 0, completionTokens: Int = 0, reasoningTokens: Int = 0) {
         self.promptTokens = promptTokens
         self.reusedPromptTokens = reusedPromptTokens
         self.completionTokens = completionTokens
+        self.reasoningTokens = reasoningTokens
     }
 }
 

@@ -16,7 +16,8 @@ struct OpenAIChatFormat {
     static func usage(_ u: Usage) -> JSON {
         ["prompt_tokens": .int(u.promptTokens), "completion_tokens": .int(u.completionTokens),
          "total_tokens": .int(u.promptTokens + u.completionTokens),
-         "prompt_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)]]
+         "prompt_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)],
+         "completion_tokens_details": ["reasoning_tokens": .int(u.reasoningTokens)]]
     }
 
     func completion(_ reply: ChatReply) -> JSON {

@@ -32,7 +32,7 @@ struct ResponsesFormat {
     /// OpenAI's accounting: input_tokens includes the cached ones.
     static func usage(_ u: Usage) -> JSON {
         ["input_tokens": .int(u.promptTokens), "input_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)],
-         "output_tokens": .int(u.completionTokens), "output_tokens_details": ["reasoning_tokens": 0],
+         "output_tokens": .int(u.completionTokens), "output_tokens_details": ["reasoning_tokens": .int(u.reasoningTokens)],
          "total_tokens": .int(u.promptTokens + u.completionTokens)]
     }
 
