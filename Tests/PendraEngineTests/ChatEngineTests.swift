@@ -150,6 +150,7 @@ final class ChatEngineTests: XCTestCase {
                 switch e {
                 case .text(let t): text += t
                 case .finished(let r): result = r
+                case .reasoning, .toolCall: XCTFail("no reasoning or tools were set up")
                 }
             }
             XCTAssertEqual(text, before, "streaming=\(streaming)")

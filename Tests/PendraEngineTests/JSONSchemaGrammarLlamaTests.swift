@@ -186,6 +186,30 @@ final class JSONSchemaGrammarLlamaTests: XCTestCase {
             let forced = try JSONSchemaGrammar.toolCallGBNF(tools: ToolFixtures.all, format: format, forced: "get_time")
             XCTAssertFalse(judge.accepts(forced, text))
         }
+        // The other formats, with the exact text each grammar writes.
+        let more: [(ToolCallFormat, String)] = [
+            (.qwenXML, "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call>"),
+            (.glm, "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call>"),
+            (.deepseek(r1: false), "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{\"city\": \"Paris\"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>"),
+            (.deepseek(r1: true), "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{\"city\": \"Paris\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>"),
+            (.kimiK2, "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|><|tool_calls_section_end|>"),
+            (.commandR7B, "<|START_ACTION|>[{\"tool_call_id\": \"0\", \"tool_name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}]<|END_ACTION|>"),
+            (.granite, "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]"),
+            (.functionary, "<function=get_weather>{\"city\": \"Paris\"}</function>"),
+            (.minimax, "<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>"),
+        ]
+        for (format, text) in more {
+            let grammar = try JSONSchemaGrammar.toolCallGBNF(tools: ToolFixtures.all, format: format, forced: nil)
+            XCTAssertTrue(judge.parses(grammar), "\(format)\n\(grammar)")
+            XCTAssertTrue(judge.accepts(grammar, text), "\(format): \(text)\n\(grammar)")
+            XCTAssertFalse(judge.accepts(grammar, text.replacingOccurrences(of: "city", with: "town")), "\(format)")
+            XCTAssertFalse(judge.accepts(grammar, "Sure! " + text), "\(format)")
+            let parsed = ToolFixtures.parser().parse(text, format: format, tools: ToolFixtures.all)
+            XCTAssertEqual(parsed.calls, [ChatToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Paris"}"#)], "\(format)")
+        }
+        let harmony = try JSONSchemaGrammar.toolCallGBNF(tools: ToolFixtures.all, format: .harmony, forced: "get_weather")
+        XCTAssertTrue(judge.accepts(harmony, "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}"),
+                      harmony)
         let timeOnly = try JSONSchemaGrammar.toolCallGBNF(tools: [weather, ToolFixtures.time], format: .hermes, forced: "get_time")
         XCTAssertTrue(judge.accepts(timeOnly, "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>"))
     }

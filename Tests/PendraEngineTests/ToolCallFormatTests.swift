@@ -26,9 +26,10 @@ final class ToolCallFormatTests: XCTestCase {
     }
 
     func testXMLStyleToolCallTemplatesAreNotHermes() {
-        // Qwen3-Coder / GLM: <tool_call> with XML inside, which we cannot parse.
+        // <tool_call> with XML inside: Qwen3-Coder needs <parameter=> too, GLM has <arg_key>.
         XCTAssertEqual(ToolCallFormat.detect(chatTemplate: "<tool_call>\n<function=example_function_name>"), .none)
-        XCTAssertEqual(ToolCallFormat.detect(chatTemplate: "<tool_call>{function-name}\n<arg_key>"), .none)
+        XCTAssertEqual(ToolCallFormat.detect(chatTemplate: "<tool_call>\n<function=f>\n<parameter=x>"), .qwenXML)
+        XCTAssertEqual(ToolCallFormat.detect(chatTemplate: "<tool_call>{function-name}\n<arg_key>"), .glm)
     }
 
     func testNoMarkersMeansNone() {

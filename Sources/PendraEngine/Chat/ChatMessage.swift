@@ -22,13 +22,18 @@ public struct ChatMessage: Sendable, Equatable {
     public var toolCallID: String?
     /// For role "tool": the function's name, when known.
     public var name: String?
+    /// For role "assistant": the reasoning it wrote before `content`, sent
+    /// back by the client (rendered where the template takes it).
+    public var reasoning: String?
 
-    public init(role: String, content: String, toolCalls: [ChatToolCall] = [], toolCallID: String? = nil, name: String? = nil) {
+    public init(role: String, content: String, toolCalls: [ChatToolCall] = [], toolCallID: String? = nil, name: String? = nil,
+                reasoning: String? = nil) {
         self.role = role
         self.content = content
         self.toolCalls = toolCalls
         self.toolCallID = toolCallID
         self.name = name
+        self.reasoning = reasoning
     }
 }
 
@@ -85,6 +90,13 @@ public struct ChatRequest: Sendable {
     public var maxTokens: Int?
     public var stop: [String]
     public var ignoreEOS: Bool
+    /// Reasoning on, off, or the template's default, and its token budget.
+    public var reasoning: ReasoningMode = .auto
+    /// OpenAI's reasoning_effort ("low", "medium", "high", ...), passed to
+    /// templates that read it (gpt-oss).
+    public var reasoningEffort: String?
+    /// chat_template_kwargs: extra variables for the template (enable_thinking, ...).
+    public var templateKwargs: JSONObject = JSONObject()
 
     public init(model: String, messages: [ChatMessage], tools: [ChatTool] = [], toolChoice: ToolChoice = .auto,
                 responseFormat: ResponseFormat = .text, sampling: SamplingParameters = SamplingParameters(),

@@ -24,11 +24,14 @@ public final class ChatTemplate: Sendable {
     private let template: JinjaTemplate?
     private let bosToken: String
     private let eosToken: String
+    /// The template reads `message.thinking` (gpt-oss) for earlier reasoning.
+    private let takesThinking: Bool
 
     public init(source: String?, bosToken: String, eosToken: String) throws(ChatTemplateError) {
         self.source = source
         self.bosToken = bosToken
         self.eosToken = eosToken
+        self.takesThinking = source?.contains("message.thinking") ?? false
         if let source {
             do { template = try JinjaTemplate(source) } catch {
                 throw .failed("cannot parse the model's chat template: \(error)")
@@ -39,12 +42,14 @@ public final class ChatTemplate: Sendable {
     }
 
     /// Renders the conversation to the prompt text the model was trained on.
+    /// `variables` are extra template variables (chat_template_kwargs,
+    /// enable_thinking, reasoning_effort); they never replace the ones above.
     /// `now` (read in UTC) fixes the date templates print, for tests.
     public func render(messages: [ChatMessage], tools: [ChatTool], addGenerationPrompt: Bool = true,
-                       now: Date? = nil) throws(ChatTemplateError) -> String {
+                       variables: JSONObject = JSONObject(), now: Date? = nil) throws(ChatTemplateError) -> String {
         guard let template else { return try Self.builtin(messages, addGenerationPrompt: addGenerationPrompt) }
         var context: [String: JinjaValue] = [
-            "messages": .array(messages.map(Self.jinjaMessage)),
+            "messages": .array(messages.map { Self.jinjaMessage($0, thinkingKey: takesThinking) }),
             "add_generation_prompt": .bool(addGenerationPrompt),
             "bos_token": .string(bosToken),
             "eos_token": .string(eosToken),
@@ -55,6 +60,7 @@ public final class ChatTemplate: Sendable {
             "date_string": .string(Strftime.format("%d %b %Y", now ?? Date(), utc: now != nil)),
         ]
         if !tools.isEmpty { context["tools"] = .array(tools.map { JinjaValue($0.openAIShape) }) }
+        for (k, v) in variables where context[k] == nil { context[k] = JinjaValue(v) }
         do {
             return try template.render(context, now: now)
         } catch let e as JinjaError {
@@ -67,7 +73,7 @@ public final class ChatTemplate: Sendable {
 
     /// HF's message shape: tool-call arguments as objects (templates iterate
     /// them or pass them to tojson), not the JSON text OpenAI sends.
-    static func jinjaMessage(_ m: ChatMessage) -> JinjaValue {
+    static func jinjaMessage(_ m: ChatMessage, thinkingKey: Bool = false) -> JinjaValue {
         var o = JinjaObject()
         o["role"] = .string(m.role)
         o["content"] = .string(m.content)
@@ -86,6 +92,11 @@ public final class ChatTemplate: Sendable {
         }
         if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
         if let n = m.name { o["name"] = .string(n) }
+        // Qwen3, DeepSeek and GLM templates render this where the reasoning went.
+        if let r = m.reasoning, !r.isEmpty {
+            o["reasoning_content"] = .string(r)
+            if thinkingKey { o["thinking"] = .string(r) }  // gpt-oss's name for it
+        }
         return .object(o)
     }
 

@@ -23,20 +23,7 @@ extension ChatEngine {
             prefill = last.content
             messages.removeLast()
         }
-        let text: String
-        let rendered: [ChatMessage]
-        do {
-            // A shape the template raises on is reshaped (ConversationReshaper).
-            let r = try ConversationReshaper.firstRendering(of: messages) { (m) throws(ChatTemplateError) in
-                try template.render(messages: m, tools: tools, addGenerationPrompt: true)
-            }
-            text = r.text + prefill
-            rendered = r.messages
-        } catch {
-            throw .invalidRequest(error.description)
-        }
-        let tokens = tokenizePrompt(text)
-        let checkpoint = prefill.isEmpty ? generationPromptStart(rendered, tools: tools, prompt: tokens) : nil
+        var sampling = request.sampling.filling(defaults)
         var toolFormat: ToolCallFormat?
         if !tools.isEmpty {
             // A template without a known tool-call syntax still gets parseable
@@ -44,14 +31,47 @@ extension ChatEngine {
             let detected = ToolCallFormat.detect(chatTemplate: template.source)
             toolFormat = detected == .none ? .hermes : detected
         }
-        var sampling = request.sampling.filling(defaults)
         if sampling.grammar == nil {
             sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
                                                 responseFormat: request.responseFormat)
         }
+        let detected = ReasoningFormat.detect(chatTemplate: template.source)
+        // Harmony output is always channels, whatever the reasoning mode.
+        var reasoning = request.reasoning == .disabled && detected != .harmony ? .none : detected
+        let variables = Self.templateVariables(request)
+        var text: String
+        let rendered: [ChatMessage]
+        do {
+            // A shape the template raises on is reshaped (ConversationReshaper).
+            let r = try ConversationReshaper.firstRendering(of: messages) { (m) throws(ChatTemplateError) in
+                try template.render(messages: m, tools: tools, addGenerationPrompt: true, variables: variables)
+            }
+            text = r.text + prefill
+            rendered = r.messages
+        } catch {
+            throw .invalidRequest(error.description)
+        }
+        var opens = reasoning.promptOpensReasoning(text)
+        // A template that opens the reasoning whatever it is told (DeepSeek-R1)
+        // is closed here when reasoning is off; under a grammar too, because
+        // the grammar constrains the first token on (it cannot wait for the
+        // reasoning to end).
+        if opens, request.reasoning == .disabled || sampling.grammar != nil,
+           let close = detected.closeTag {
+            text += close + "\n\n"
+            opens = false
+            reasoning = .none
+        }
+        var budget: Int?
+        if case .enabled(let b) = request.reasoning { budget = b }
+        let output = OutputSpec(reasoning: sampling.grammar == nil || reasoning == .harmony ? reasoning : .none, startsInReasoning: opens,
+                                reasoningBudget: budget, toolFormat: toolFormat, tools: tools)
+        let tokens = tokenizePrompt(text)
+        let checkpoint = prefill.isEmpty
+            ? generationPromptStart(rendered, tools: tools, variables: variables, prompt: tokens) : nil
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens ?? defaults.maxTokens,
                                     stop: request.stop.isEmpty ? defaults.stop ?? [] : request.stop,
-                                    ignoreEOS: request.ignoreEOS, checkpointAt: checkpoint)
+                                    ignoreEOS: request.ignoreEOS, output: output, checkpointAt: checkpoint)
         return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
     }
 
@@ -59,11 +79,29 @@ extension ChatEngine {
     /// point the next turn's prompt shares with this one when the template
     /// re-renders the reply differently (Qwen 3.5 drops the `<think>` its
     /// generation prompt opened). The engine keeps a state checkpoint there.
-    func generationPromptStart(_ messages: [ChatMessage], tools: [ChatTool], prompt: [Token]) -> Int? {
+    func generationPromptStart(_ messages: [ChatMessage], tools: [ChatTool], variables: JSONObject,
+                               prompt: [Token]) -> Int? {
         guard memory == .recurrent,
-              let closed = try? template.render(messages: messages, tools: tools, addGenerationPrompt: false) else { return nil }
+              let closed = try? template.render(messages: messages, tools: tools, addGenerationPrompt: false,
+                                                variables: variables) else { return nil }
         let n = PrefixPolicy.commonPrefix(tokenizePrompt(closed), prompt)
         return n > 0 && n < prompt.count ? n : nil
+    }
+
+    /// The template variables a request sets: `enable_thinking` from its
+    /// reasoning mode (Qwen3, SmolLM3, GLM and DeepSeek-V3.1 read it, the
+    /// last as `thinking`), `reasoning_effort` (gpt-oss), then the client's
+    /// own chat_template_kwargs, which win.
+    static func templateVariables(_ request: ChatRequest) -> JSONObject {
+        var v = JSONObject()
+        switch request.reasoning {
+        case .enabled: v["enable_thinking"] = true; v["thinking"] = true
+        case .disabled: v["enable_thinking"] = false; v["thinking"] = false
+        case .auto: break
+        }
+        if let e = request.reasoningEffort { v["reasoning_effort"] = .string(e) }
+        for (k, value) in request.templateKwargs { v[k] = value }
+        return v
     }
 
     /// Prepares and submits.

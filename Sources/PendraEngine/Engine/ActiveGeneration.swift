@@ -9,7 +9,11 @@ final class ActiveGeneration {
     let continuation: AsyncStream<GenerationEvent>.Continuation
     var utf8 = UTF8Accumulator()
     var stops: StopStringMatcher
+    /// Reasoning and tool calls out of the text, per the request's format.
+    var output: OutputParser
     var pieceBuffer: [UInt8] = []
+    /// Tokens generated inside the reasoning, for its budget.
+    var reasoningTokens = 0
 
     let submitted: UInt64
     var admitted: UInt64?
@@ -25,6 +29,7 @@ final class ActiveGeneration {
         self.continuation = continuation
         self.submitted = submitted
         self.stops = StopStringMatcher(request.stop)
+        self.output = OutputParser(request.output)
         pieceBuffer.reserveCapacity(64)
     }
 
@@ -35,12 +40,24 @@ final class ActiveGeneration {
         guard !text.isEmpty else { return nil }
         switch stops.feed(text) {
         case .text(let t):
-            if !t.isEmpty { continuation.yield(.text(t)) }
+            send(t)
             return nil
         case .stopped(let t, let stop):
-            if !t.isEmpty { continuation.yield(.text(t)) }
+            send(t)
+            for e in output.finish() { continuation.yield(e) }
             return stop
         }
+    }
+
+    /// Whether the reasoning budget is spent while the model still reasons.
+    var reasoningBudgetSpent: Bool {
+        guard let budget = request.output.reasoningBudget, output.inReasoning else { return false }
+        return reasoningTokens >= budget
+    }
+
+    private func send(_ text: String) {
+        guard !text.isEmpty else { return }
+        for e in output.feed(text) { continuation.yield(e) }
     }
 
     /// Sends the held-back text and the final event.
@@ -52,8 +69,8 @@ final class ActiveGeneration {
             // A character cut by the end stays out rather than becoming U+FFFD
             // mid-word; text held for a possible stop string is real output.
             _ = utf8.flush()
-            let rest = stops.flush()
-            if !rest.isEmpty { continuation.yield(.text(rest)) }
+            send(stops.flush())
+            for e in output.finish() { continuation.yield(e) }
         }
         var t = Timings()
         let s = Double(submitted)
@@ -64,7 +81,7 @@ final class ActiveGeneration {
             t.decodeTokensPerSecond = Double(completionTokens - 1) / ((Double(now) - Double(f)) / 1e9)
         }
         let usage = Usage(promptTokens: request.prompt.count, reusedPromptTokens: reusedPromptTokens,
-                          completionTokens: completionTokens)
+                          completionTokens: completionTokens, reasoningTokens: reasoningTokens)
         continuation.yield(.finished(GenerationResult(reason: reason, usage: usage, timings: t)))
         continuation.finish()
     }

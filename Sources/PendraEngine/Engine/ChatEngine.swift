@@ -24,6 +24,8 @@ public final class ChatEngine: @unchecked Sendable {
     public let defaults: GenerationDefaults
     /// What prefix reuse may do on this model's memory, with these settings.
     public let memory: MemoryKind
+    /// Control tokens that are tool-call or reasoning syntax, shown to the output parser.
+    public let markers: MarkerTokens
 
     private let inbox = EngineInbox()
     private let nextID = Atomic<UInt64>(1)
@@ -58,6 +60,7 @@ public final class ChatEngine: @unchecked Sendable {
         self.settings = settings
         self.maxWaiting = maxWaiting
         self.defaults = defaults
+        self.markers = MarkerTokens(model: model, chatTemplate: model.chatTemplate)
         self.context = try LlamaContext(model: model, settings: settings)
         self.memory = settings.swaFull && model.memoryKind != .recurrent ? .unified : model.memoryKind
         let cells = context.contextSize
@@ -310,15 +313,26 @@ public final class ChatEngine: @unchecked Sendable {
         return rewound
     }
 
-    private func handle(_ token: Token, for g: ActiveGeneration, now: UInt64) {
+    private func handle(_ sampled: Token, for g: ActiveGeneration, now: UInt64) {
         if g.firstToken == nil { g.firstToken = now }
-        if !g.request.ignoreEOS && model.isEndOfGeneration(token) {
+        if !g.request.ignoreEOS && model.isEndOfGeneration(sampled) {
             finish(g.id, .endOfGeneration)
             return
         }
+        var token = sampled
+        if g.output.inReasoning {
+            // A spent reasoning budget closes the reasoning: the closing tag
+            // replaces the sampled token, in the text and in the context, so
+            // the model goes on to answer.
+            if g.reasoningBudgetSpent, let close = g.request.output.reasoning.closeTag, let t = markers.byText[close] {
+                token = t
+            } else {
+                g.reasoningTokens += 1
+            }
+        }
         g.completionTokens += 1
         g.pieceBuffer.removeAll(keepingCapacity: true)
-        model.piece(token, into: &g.pieceBuffer)
+        model.piece(token, special: markers.contains(token), into: &g.pieceBuffer)
         if let stop = g.emit(pieceBytes: g.pieceBuffer) {
             finish(g.id, .stopSequence(stop))
             return

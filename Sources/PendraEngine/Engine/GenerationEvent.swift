@@ -16,11 +16,14 @@ public struct Usage: Sendable, Equatable {
     /// Prompt tokens whose KV came from the prefix cache instead of prefill.
     public var reusedPromptTokens: Int
     public var completionTokens: Int
+    /// Of the completion tokens, those generated inside the reasoning.
+    public var reasoningTokens: Int
 
-    public init(promptTokens: Int = 0, reusedPromptTokens: Int = 0, completionTokens: Int = 0) {
+    public init(promptTokens: Int = 0, reusedPromptTokens: Int = 0, completionTokens: Int = 0, reasoningTokens: Int = 0) {
         self.promptTokens = promptTokens
         self.reusedPromptTokens = reusedPromptTokens
         self.completionTokens = completionTokens
+        self.reasoningTokens = reasoningTokens
     }
 }
 
@@ -48,11 +51,32 @@ public struct GenerationResult: Sendable, Equatable {
     }
 }
 
-/// What a generation stream yields: text as it becomes safe to show (valid
-/// UTF-8, never past a stop string), then exactly one `finished`.
+/// What a generation stream yields, already understood: content text as it
+/// becomes safe to show (valid UTF-8, never past a stop string), the model's
+/// reasoning apart from it, tool calls parsed from the model's own syntax,
+/// then exactly one `finished`. No API layer re-reads model text.
 public enum GenerationEvent: Sendable, Equatable {
     case text(String)
+    case reasoning(String)
+    case toolCall(ToolCallDelta)
     case finished(GenerationResult)
+}
+
+/// A piece of one tool call. The first delta for an `index` carries `id` and
+/// `name`; later ones (if any) only more `arguments` text. Concatenating a
+/// call's `arguments` gives its complete JSON arguments.
+public struct ToolCallDelta: Sendable, Equatable {
+    public var index: Int
+    public var id: String?
+    public var name: String?
+    public var arguments: String
+
+    public init(index: Int, id: String? = nil, name: String? = nil, arguments: String) {
+        self.index = index
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
 }
 
 public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -92,14 +92,18 @@ public struct GenerationRequest: Sendable {
     /// A prompt position where recurrent memory should keep a state
     /// checkpoint besides the prompt's end (where the generation prompt starts).
     public var checkpointAt: Int?
+    /// How the output text becomes reasoning, content and tool-call events.
+    public var output: OutputSpec
 
     public init(prompt: [Token], sampling: SamplingParameters = SamplingParameters(),
-                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false, checkpointAt: Int? = nil) {
+                maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false, output: OutputSpec = .plain,
+                checkpointAt: Int? = nil) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stop = stop
         self.ignoreEOS = ignoreEOS
         self.checkpointAt = checkpointAt
+        self.output = output
     }
 }

@@ -18,6 +18,7 @@ public struct GenerationStream: AsyncSequence, Sendable {
         for await e in events {
             switch e {
             case .text(let t): text += t
+            case .reasoning, .toolCall: break
             case .finished(let r): return (text, r)
             }
         }

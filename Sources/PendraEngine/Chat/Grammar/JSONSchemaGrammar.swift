@@ -26,6 +26,22 @@ public enum JSONSchemaGrammar {
         case .hermes: (prefix, argumentsKey, suffix) = ("<tool_call>\n{", "arguments", "}\n</tool_call>")
         case .llama3JSON: (prefix, argumentsKey, suffix) = ("{", "parameters", "}")
         case .mistral: (prefix, argumentsKey, suffix) = ("[TOOL_CALLS][{", "arguments", "}]")
+        case .qwenXML: return try xmlToolCallGBNF(chosen)
+        case .harmony: return try harmonyToolCallGBNF(chosen)
+        case .glm: return try glmToolCallGBNF(chosen)
+        case .deepseek(let r1): return try deepseekToolCallGBNF(chosen, r1: r1)
+        case .kimiK2: return try kimiToolCallGBNF(chosen)
+        case .commandR7B:
+            return try wrappedToolCallGBNF(chosen, head: { "<|START_ACTION|>[{\"tool_call_id\": \"0\", \"tool_name\": " + JSON.quoted($0) + ", \"parameters\": " },
+                                           tail: "}]<|END_ACTION|>")
+        case .granite:
+            return try wrappedToolCallGBNF(chosen, head: { "<|tool_call|>[{\"name\": " + JSON.quoted($0) + ", \"arguments\": " }, tail: "}]")
+        case .functionary:
+            return try wrappedToolCallGBNF(chosen, head: { "<function=\($0)>" }, tail: "</function>")
+        case .minimax:
+            return try parameterListGBNF(chosen, open: { "<minimax:tool_call>\n<invoke name=\"\($0)\">\n" },
+                                         parameter: { ("<parameter name=\"\($0)\">", "</parameter>\n") },
+                                         close: "</invoke>\n</minimax:tool_call>")
         case .none: throw .unsupportedToolFormat
         }
 

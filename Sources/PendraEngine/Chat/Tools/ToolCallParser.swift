@@ -31,7 +31,15 @@ public struct ToolCallParser: Sendable {
         case .hermes: found = parseHermes(bytes, names: names)
         case .llama3JSON: found = parseLlama3(bytes, names: names)
         case .mistral: found = parseMistral(bytes, names: names)
-        case .none: found = nil
+        case .qwenXML: found = parseQwenXML(bytes, tools: tools)
+        case .deepseek: found = parseDeepSeek(bytes, names: names)
+        case .kimiK2: found = parseKimi(bytes, names: names)
+        case .glm: found = parseGLM(bytes, tools: tools)
+        case .commandR7B: found = parseCommandR7B(bytes, names: names)
+        case .granite: found = parseGranite(bytes, names: names)
+        case .functionary: found = parseFunctionary(bytes, names: names)
+        case .minimax: found = parseMiniMax(bytes, tools: tools)
+        case .none, .harmony: found = nil  // harmony calls are read by HarmonyParser
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }
         return found

@@ -32,10 +32,16 @@ public struct ToolCallStreamFilter: Sendable {
         pending += Array(delta.utf8)
         if state == .holding { return "" }
         switch format {
-        case .hermes: return scan(for: ToolCallParser.hermesOpen)
+        case .hermes, .qwenXML, .glm: return scan(for: ToolCallParser.hermesOpen)
+        case .deepseek: return scan(for: ToolCallParser.deepseekCallBegin)
+        case .kimiK2: return scan(for: ToolCallParser.kimiCallBegin)
+        case .commandR7B: return scan(for: ToolCallParser.commandAction)
+        case .granite: return scan(for: ToolCallParser.graniteTag)
+        case .functionary: return scan(for: ToolCallParser.functionaryOpen)
+        case .minimax: return scan(for: ToolCallParser.minimaxOpen)
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
-        case .none: return release()
+        case .none, .harmony: return release()
         }
     }
 

@@ -33,9 +33,10 @@ struct AnthropicRequest {
 
         let tools = try parseTools(body)
         let choice = try parseToolChoice(body, tools: tools)
-        let chat = ChatRequest(model: resolve(requested), messages: messages, tools: tools, toolChoice: choice,
+        var chat = ChatRequest(model: resolve(requested), messages: messages, tools: tools, toolChoice: choice,
                                sampling: sampling, maxTokens: maxTokens, stop: try body.stopStrings("stop_sequences"),
                                ignoreEOS: false)
+        chat.reasoning = try ReasoningFields.anthropicThinking(body)
         return AnthropicRequest(chat: chat, requestedModel: requested, stream: stream)
     }
 
@@ -82,6 +83,7 @@ struct AnthropicRequest {
         var out: [ChatMessage] = []
         var text = ""
         var calls: [ChatToolCall] = []
+        var reasoning: String?
         for (i, b) in blocks.enumerated() {
             guard let o = b.object else { throw m.wrongType("content[\(i)]", "an object", b) }
             let blk = m.nested(o, at: "content[\(i)]")
@@ -105,15 +107,18 @@ struct AnthropicRequest {
                 if try blk.bool("is_error") == true { result = "Error: " + result }
                 if !text.isEmpty { out.append(ChatMessage(role: role, content: text)); text = "" }
                 out.append(ChatMessage(role: "tool", content: result, toolCallID: id))
-            case "thinking", "redacted_thinking":
-                // Earlier reasoning is not fed back: local templates have no slot for it.
+            case "thinking":
+                // Claude Code resends earlier thinking; templates that take
+                // reasoning_content render it where it was generated.
+                reasoning = (reasoning ?? "") + (try blk.string("thinking") ?? "")
+            case "redacted_thinking":
                 continue
             case let other:
                 throw blk.invalid("type", "unknown content block type '\(other)'")
             }
         }
         if !text.isEmpty || !calls.isEmpty || out.isEmpty {
-            out.append(ChatMessage(role: role, content: text, toolCalls: calls))
+            out.append(ChatMessage(role: role, content: text, toolCalls: calls, reasoning: role == "assistant" ? reasoning : nil))
         }
         return out
     }

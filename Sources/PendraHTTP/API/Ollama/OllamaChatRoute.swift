@@ -2,7 +2,8 @@ import Foundation
 import PendraEngine
 
 /// POST /api/chat and /api/generate: parsed into the internal chat request,
-/// run by the shared GenerationRunner, written by OllamaStreamEncoder.
+/// run by the shared stream driver (GenerationRunner.drive / complete),
+/// written as NDJSON by OllamaStreamEncoder.
 struct OllamaChatRoute {
     let app: PendraApp
 
@@ -48,7 +49,8 @@ struct OllamaChatRoute {
         if req.stream {
             await stream(ctx, runner, started, req, encoder, durations)
         } else if let reply = await runner.complete(started, model: req.chat.model) {
-            let body = encoder.reply(text: reply.text, calls: reply.calls, result: reply.result, durations(reply.result)).bytes
+            let body = encoder.reply(text: reply.text, thinking: reply.reasoning, calls: reply.calls,
+                                     result: reply.result, durations(reply.result)).bytes
             if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
             ctx.sendJSON(body)
         } else if req.keepAlive == 0 {
@@ -75,20 +77,23 @@ struct OllamaChatRoute {
             return
         }
         let w = ctx.writer
-        var output = ChatOutput(s.prepared)
-        let outcome = await runner.run(s, model: req.chat.model) { text in
-            if let line = encoder.content(output.feed(text)) { w.write(line) }
+        // Ollama sends each call whole, in one chunk before the last.
+        var calls = ChatReply()
+        let outcome = await runner.drive(s, model: req.chat.model, streaming: true) { event in
+            switch event {
+            case .text(let t): if let line = encoder.content(t) { w.write(line) }
+            case .reasoning(let r): if let line = encoder.thinking(r) { w.write(line) }
+            case .toolCall, .finished: calls.add(event)
+            }
         }
-        if let line = encoder.content(output.finish()) { w.write(line) }
-        if outcome.timedOut {
-            w.write(encoder.error("The model produced nothing for \(Int(app.options.chatTimeout)) s"))
-        } else if case .error(let m) = outcome.result.reason {
-            w.write(encoder.error(m))
-        } else if case .cancelled = outcome.result.reason {
-            // The client left; nothing more to say.
-        } else {
-            if let line = encoder.toolCalls(output.calls) { w.write(line) }
-            w.write(encoder.done(outcome.result, durations(outcome.result)))
+        switch outcome {
+        case .finished(let result):
+            if let line = encoder.toolCalls(calls.calls) { w.write(line) }
+            w.write(encoder.done(result, durations(result)))
+        case .failed(let failure):
+            w.write(encoder.error(failure.message))
+        case .abandoned:
+            break  // the client left; nothing more to say
         }
         if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
         w.finish()

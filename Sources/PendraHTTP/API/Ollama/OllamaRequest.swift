@@ -49,10 +49,10 @@ struct OllamaRequest {
         }
         let options = try OllamaOptions.parse(body)
         let tools = kind == .chat ? try OpenAITools.parseTools(body) : []
-        _ = body.raw("think")  // accepted; reasoning output is not separated yet
-        let chat = ChatRequest(model: model, messages: messages, tools: tools, toolChoice: .auto,
+        var chat = ChatRequest(model: model, messages: messages, tools: tools, toolChoice: .auto,
                                responseFormat: try format(body), sampling: options.sampling,
                                maxTokens: options.maxTokens, stop: options.stop)
+        chat.reasoning = try thinking(body)
         return OllamaRequest(kind: kind, chat: chat, stream: try body.bool("stream") ?? true,
                              keepAlive: try keepAlive(body), loadOnly: messages.isEmpty,
                              ignoredOptions: options.ignored)
@@ -129,5 +129,17 @@ enum OllamaDuration {
             total += n * scale
         }
         return sign * total
+    }
+
+}
+
+extension OllamaRequest {
+    /// `think`: true or an effort ("low" / "medium" / "high", gpt-oss) turns
+    /// reasoning on, false off; absent leaves the template's default.
+    static func thinking(_ body: RequestBody) throws(APIError) -> ReasoningMode {
+        guard let raw = body.raw("think"), !raw.isNull else { return .auto }
+        if let b = raw.bool { return b ? .enabled(budget: nil) : .disabled }
+        if let s = raw.string, ["low", "medium", "high"].contains(s) { return .enabled(budget: nil) }
+        throw body.wrongType("think", "true, false, or \"low\", \"medium\" or \"high\"", raw)
     }
 }

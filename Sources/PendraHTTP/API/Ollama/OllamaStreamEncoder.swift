@@ -44,6 +44,15 @@ struct OllamaStreamEncoder {
         return Self.line(chunk(text: text, calls: [], done: false))
     }
 
+    /// A chunk of reasoning, in `message.thinking` (chat) or `thinking` (generate).
+    func thinking(_ text: String) -> [UInt8]? {
+        guard !text.isEmpty else { return nil }
+        var o = head()
+        body(&o, text: "", calls: [], thinking: text)
+        o["done"] = false
+        return Self.line(.object(o))
+    }
+
     /// The calls the model made, as one chunk before the last (chat only).
     func toolCalls(_ calls: [ChatToolCall]) -> [UInt8]? {
         guard kind == .chat, !calls.isEmpty else { return nil }
@@ -56,8 +65,9 @@ struct OllamaStreamEncoder {
     }
 
     /// A whole reply (stream: false): the text, calls, reason and counts.
-    func reply(text: String, calls: [ChatToolCall], result: GenerationResult, _ durations: OllamaDurations) -> JSON {
-        final(text: text, calls: calls, result: result, durations)
+    func reply(text: String, thinking: String = "", calls: [ChatToolCall], result: GenerationResult,
+               _ durations: OllamaDurations) -> JSON {
+        final(text: text, thinking: thinking, calls: calls, result: result, durations)
     }
 
     /// Loading (or unloading) without generating: `done_reason` load / unload.
@@ -90,14 +100,16 @@ struct OllamaStreamEncoder {
         return o
     }
 
-    private func body(_ o: inout JSONObject, text: String, calls: [ChatToolCall]) {
+    private func body(_ o: inout JSONObject, text: String, calls: [ChatToolCall], thinking: String = "") {
         switch kind {
         case .generate:
             o["response"] = .string(text)
+            if !thinking.isEmpty { o["thinking"] = .string(thinking) }
         case .chat:
             var m = JSONObject()
             m["role"] = "assistant"
             m["content"] = .string(text)
+            if !thinking.isEmpty { m["thinking"] = .string(thinking) }
             if !calls.isEmpty { m["tool_calls"] = .array(calls.enumerated().map(Self.toolCall)) }
             o["message"] = .object(m)
         }
@@ -110,9 +122,10 @@ struct OllamaStreamEncoder {
         return .object(o)
     }
 
-    private func final(text: String, calls: [ChatToolCall], result: GenerationResult, _ d: OllamaDurations) -> JSON {
+    private func final(text: String, thinking: String = "", calls: [ChatToolCall], result: GenerationResult,
+                       _ d: OllamaDurations) -> JSON {
         var o = head()
-        body(&o, text: text, calls: calls)
+        body(&o, text: text, calls: calls, thinking: thinking)
         o["done_reason"] = .string(Self.doneReason(result.reason))
         o["done"] = true
         o["total_duration"] = .int(Int(clamping: d.total))

@@ -38,9 +38,10 @@ struct OpenAIChatRequest {
         let toolChoice = try OpenAITools.parseToolChoice(body, tools: tools)
         let format = try responseFormat(body)
 
-        let chat = ChatRequest(model: model, messages: messages, tools: tools, toolChoice: toolChoice,
+        var chat = ChatRequest(model: model, messages: messages, tools: tools, toolChoice: toolChoice,
                                responseFormat: format, sampling: sampling, maxTokens: maxTokens,
                                stop: try body.stopStrings("stop"), ignoreEOS: try body.bool("ignore_eos") ?? false)
+        try ReasoningFields.openAI(body, effort: try body.string("reasoning_effort"), into: &chat)
         return OpenAIChatRequest(chat: chat, stream: stream, includeUsage: includeUsage)
     }
 
@@ -74,6 +75,11 @@ struct OpenAIChatRequest {
         var msg = ChatMessage(role: role, content: try content(m))
         msg.name = try m.string("name")
         msg.toolCallID = try m.string("tool_call_id")
+        // DeepSeek's field (llama-server's, vLLM's), and OpenRouter's name for it.
+        if role == "assistant" {
+            msg.reasoning = try m.string("reasoning_content")
+            if msg.reasoning == nil { msg.reasoning = try m.string("reasoning") }
+        }
         if role == "tool" && msg.toolCallID == nil { throw m.missing("tool_call_id") }
         if let calls = try m.array("tool_calls") {
             for (i, c) in calls.enumerated() {

@@ -9,10 +9,12 @@ struct ResponsesFormat {
     let model: String
     let request: ResponsesRequest
     let messageID: String
+    let reasoningID: String
 
     init(request: ResponsesRequest, createdAt: Int) {
         id = "resp_" + ChatCompletionsRoute.randomID()
         messageID = "msg_" + ChatCompletionsRoute.randomID()
+        reasoningID = "rs_" + ChatCompletionsRoute.randomID()
         model = request.chat.model
         self.request = request
         self.createdAt = createdAt
@@ -30,15 +32,22 @@ struct ResponsesFormat {
     /// OpenAI's accounting: input_tokens includes the cached ones.
     static func usage(_ u: Usage) -> JSON {
         ["input_tokens": .int(u.promptTokens), "input_tokens_details": ["cached_tokens": .int(u.reusedPromptTokens)],
-         "output_tokens": .int(u.completionTokens), "output_tokens_details": ["reasoning_tokens": 0],
+         "output_tokens": .int(u.completionTokens), "output_tokens_details": ["reasoning_tokens": .int(u.reasoningTokens)],
          "total_tokens": .int(u.promptTokens + u.completionTokens)]
     }
 
-    func messageItem(text: String, status: String) -> JSON {
+    func messageItem(text: String, status: String, id: String? = nil) -> JSON {
         var content: [JSON] = []
         if status != "in_progress" { content = [textPart(text)] }
-        return ["type": "message", "id": .string(messageID), "status": .string(status), "role": "assistant",
+        return ["type": "message", "id": .string(id ?? messageID), "status": .string(status), "role": "assistant",
                 "content": .array(content)]
+    }
+
+    /// The model's reasoning as a `reasoning` item with `reasoning_text`
+    /// content (the shape gpt-oss models get from OpenAI-compatible servers).
+    func reasoningItem(text: String, status: String, id: String) -> JSON {
+        let content: [JSON] = status == "in_progress" ? [] : [["type": "reasoning_text", "text": .string(text)]]
+        return ["type": "reasoning", "id": .string(id), "status": .string(status), "summary": [], "content": .array(content)]
     }
 
     func textPart(_ text: String) -> JSON {
@@ -69,10 +78,12 @@ struct ResponsesFormat {
         return arguments
     }
 
-    /// The output items of a finished generation: the message (when there is
-    /// text, or nothing else), then the calls.
-    func outputItems(text: String, calls: [ChatToolCall], status: String) -> [JSON] {
+    /// The output items of a finished generation: the reasoning, the message
+    /// (when there is text, or nothing else), then the calls.
+    func outputItems(_ reply: ChatReply, status: String) -> [JSON] {
+        let (text, calls) = (reply.text, reply.calls)
         var items: [JSON] = []
+        if !reply.reasoning.isEmpty { items.append(reasoningItem(text: reply.reasoning, status: "completed", id: reasoningID)) }
         if !text.isEmpty || calls.isEmpty { items.append(messageItem(text: text, status: status)) }
         items += calls.map { callItem($0, status: "completed") }
         return items

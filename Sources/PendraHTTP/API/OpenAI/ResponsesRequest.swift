@@ -56,9 +56,10 @@ struct ResponsesRequest {
         _ = try body.string("user")
         _ = try body.bool("store")
 
-        let chat = ChatRequest(model: model, messages: mergeLeadingSystem(messages), tools: offered, toolChoice: choice,
+        var chat = ChatRequest(model: model, messages: mergeLeadingSystem(messages), tools: offered, toolChoice: choice,
                                responseFormat: format, sampling: sampling, maxTokens: maxTokens,
                                stop: try body.stopStrings("stop"), ignoreEOS: try body.bool("ignore_eos") ?? false)
+        try ReasoningFields.openAI(body, effort: effort, into: &chat)
         var echo = JSONObject()
         echo["instructions"] = instructions.map { .string($0) } ?? .null
         echo["max_output_tokens"] = maxTokens.map { .int($0) } ?? .null
@@ -90,7 +91,13 @@ struct ResponsesRequest {
                 throw item.invalid("role", "'\(role)' is not user, assistant, system or developer")
             }
             // Templates know `system`; OpenAI treats developer messages as such.
-            out.append(ChatMessage(role: role == "developer" ? "system" : role, content: try OpenAIChatRequest.content(item)))
+            let content = try OpenAIChatRequest.content(item)
+            if role == "assistant", let last = out.indices.last, out[last].role == "assistant", out[last].reasoning != nil,
+               out[last].content.isEmpty, out[last].toolCalls.isEmpty {
+                out[last].content = content  // the answer after its reasoning item
+            } else {
+                out.append(ChatMessage(role: role == "developer" ? "system" : role, content: content))
+            }
         case "function_call":
             let args = item.raw("arguments").map { $0.string ?? $0.serialized } ?? "{}"
             appendCall(ChatToolCall(id: try item.string("call_id", required: true)!,
@@ -104,8 +111,12 @@ struct ResponsesRequest {
             let name = out.last(where: { !$0.toolCalls.isEmpty })?.toolCalls.first(where: { $0.id == id })?.name
             out.append(ChatMessage(role: "tool", content: try outputText(item), toolCallID: id, name: name))
         case "reasoning":
-            // Earlier reasoning is not fed back: local templates have no slot for it.
-            return
+            // Earlier reasoning opens the assistant turn it belongs to; the
+            // message or calls after it join that turn.
+            var text = ""
+            for part in item.raw("content")?.array ?? [] { text += part["text"]?.string ?? "" }
+            if text.isEmpty { for part in item.raw("summary")?.array ?? [] { text += part["text"]?.string ?? "" } }
+            out.append(ChatMessage(role: "assistant", content: "", reasoning: text))
         case "item_reference":
             throw item.invalid("type", "item references need stored responses, which this server does not keep; send the item itself")
         case let other:

@@ -2,9 +2,9 @@ import Foundation
 import PendraEngine
 
 /// Runs one chat generation for an API handler, whatever the dialect:
-/// resolves the engine, renders and submits, cancels when the client goes
-/// away or the generation idles past the timeout, feeds text to the
-/// dialect's formatter, and records metrics and usage.
+/// resolves the engine, renders and submits, and cancels when the client
+/// goes away. Its events are driven to the end by `drive` (the stream
+/// driver, in GenerationRunner+Drive.swift).
 struct GenerationRunner {
     let app: PendraApp
     let ctx: RequestContext
@@ -40,65 +40,6 @@ struct GenerationRunner {
             ctx.fail(error)
             return nil
         }
-    }
-
-    /// A finished, non-streamed reply.
-    struct Reply {
-        var text: String
-        var calls: [ChatToolCall]
-        var result: GenerationResult
-    }
-
-    /// Runs a non-streaming generation to the end. nil when nothing is to be
-    /// sent: a timeout or engine failure (its error was sent) or a client
-    /// that left.
-    func complete(_ s: Started, model: String) async -> Reply? {
-        var text = ""
-        var output = ChatOutput(s.prepared)
-        let outcome = await run(s, model: model) { text += output.feed($0) }
-        text += output.finish()
-        if outcome.timedOut {
-            ctx.fail(.timeout("The model produced nothing for \(Int(app.options.chatTimeout)) s; use stream: true for long generations"))
-            return nil
-        }
-        if case .error(let m) = outcome.result.reason {
-            ctx.fail(.workerError(m))
-            return nil
-        }
-        if case .cancelled = outcome.result.reason, ctx.writer.isClosed { return nil }
-        return Reply(text: text, calls: output.calls, result: outcome.result)
-    }
-
-    struct Outcome {
-        var result: GenerationResult
-        /// True when the generation produced nothing for the idle timeout.
-        var timedOut: Bool
-    }
-
-    /// Consumes the events, calling `onText` for each piece of text.
-    func run(_ s: Started, model: String, onText: (String) -> Void) async -> Outcome {
-        let watchdog = IdleWatchdog(timeout: app.options.chatTimeout) { s.engine.cancel(s.stream.id) }
-        defer { watchdog.stop() }
-        let itl = app.metrics.interTokenLatency(model: model)
-        var last: UInt64 = 0
-        var result = GenerationResult(reason: .cancelled, usage: Usage(promptTokens: s.prepared.tokens.count), timings: Timings())
-        for await event in s.stream {
-            watchdog.touch()
-            switch event {
-            case .text(let t):
-                let now = DispatchTime.now().uptimeNanoseconds
-                if last != 0 { itl.observe(Double(now - last) / 1e9) }
-                last = now
-                onText(t)
-            case .finished(let r):
-                result = r
-            }
-        }
-        if result.timings.timeToFirstToken > 0 {
-            app.metrics.timeToFirstToken(model: model).observe(result.timings.timeToFirstToken)
-        }
-        app.account(ctx, model: model, usage: result.usage)
-        return Outcome(result: result, timedOut: watchdog.fired)
     }
 }
 

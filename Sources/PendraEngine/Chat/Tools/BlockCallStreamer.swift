@@ -1,0 +1,101 @@
+/// Streams tool calls written as self-contained blocks (`<tool_call>…</tool_call>`:
+/// Hermes, Qwen3-Coder XML, GLM): text outside blocks flows as it comes, and
+/// each call is reported the moment its block closes, instead of at the end.
+///
+/// A block that does not parse as a call of an offered tool is passed on as
+/// the text it was. Whitespace next to calls is layout: it is held, and
+/// dropped when a call follows; a reply with no calls keeps it all.
+struct BlockCallStreamer {
+    private let format: ToolCallFormat
+    private let tools: [ChatTool]
+    private let parser: ToolCallParser
+    private var pending: [UInt8] = []
+    private var inBlock = false
+    private var heldSpace: [UInt8] = []
+    private var calls = 0
+    /// Text right after a call loses its leading whitespace.
+    private var afterCall = false
+
+    static func handles(_ format: ToolCallFormat) -> Bool {
+        format == .hermes || format == .qwenXML || format == .glm
+    }
+
+    init(format: ToolCallFormat, tools: [ChatTool], parser: ToolCallParser) {
+        self.format = format
+        self.tools = tools
+        self.parser = parser
+    }
+
+    mutating func feed(_ text: String) -> [GenerationEvent] {
+        pending += Array(text.utf8)
+        var out: [GenerationEvent] = []
+        let open = ToolCallParser.hermesOpen
+        while true {
+            if !inBlock {
+                if let at = JSONExtent.find(open, in: pending, from: 0) {
+                    out += content(Array(pending[0..<at]))
+                    pending.removeFirst(at)
+                    inBlock = true
+                    continue
+                }
+                var keep = min(open.count - 1, pending.count)
+                while keep > 0 && !pending.suffix(keep).elementsEqual(open.prefix(keep)) { keep -= 1 }
+                out += content(Array(pending[0..<(pending.count - keep)]))
+                pending.removeFirst(pending.count - keep)
+                return out
+            }
+            guard let end = blockEnd() else { return out }
+            let block = Array(pending[0..<end])
+            pending.removeFirst(end)
+            inBlock = false
+            let found = parser.parse(JSONExtent.text(block, 0..<block.count), format: format, tools: tools).calls
+            if found.isEmpty {
+                out += content(block)
+            } else {
+                heldSpace = []
+                for c in found {
+                    out.append(.toolCall(ToolCallDelta(index: calls, id: c.id, name: c.name, arguments: c.arguments)))
+                    calls += 1
+                }
+                afterCall = true
+            }
+        }
+    }
+
+    /// The rest: a block cut off by the end is text, as the model wrote it.
+    mutating func finish() -> [GenerationEvent] {
+        var out = content(pending)
+        pending = []
+        if calls == 0 && !heldSpace.isEmpty { out.append(.text(JSONExtent.text(heldSpace, 0..<heldSpace.count))) }
+        heldSpace = []
+        return out
+    }
+
+    /// One past the block's closing tag, or nil while it may still close.
+    /// Hermes bodies are JSON, whose strings may contain the closing tag, so
+    /// the JSON's own end is found first.
+    private func blockEnd() -> Int? {
+        let close = ToolCallParser.hermesClose
+        let bodyStart = JSONExtent.skipSpace(pending, from: ToolCallParser.hermesOpen.count)
+        var searchFrom = bodyStart
+        if format == .hermes, bodyStart < pending.count, pending[bodyStart] == UInt8(ascii: "{") {
+            guard let jsonEnd = JSONExtent.end(in: pending, from: bodyStart) else { return nil }
+            searchFrom = jsonEnd
+        }
+        return JSONExtent.find(close, in: pending, from: searchFrom).map { $0 + close.count }
+    }
+
+    private mutating func content(_ bytes: [UInt8]) -> [GenerationEvent] {
+        var all = heldSpace + bytes
+        if afterCall {
+            let i = JSONExtent.skipSpace(all, from: 0)
+            all.removeFirst(i)
+            if all.isEmpty { heldSpace = []; return [] }
+            afterCall = false
+        }
+        var cut = all.count
+        while cut > 0, [0x20, 0x0A, 0x0D, 0x09].contains(all[cut - 1]) { cut -= 1 }
+        heldSpace = Array(all[cut...])
+        return cut == 0 ? [] : [.text(JSONExtent.text(all, 0..<cut))]
+    }
+}
