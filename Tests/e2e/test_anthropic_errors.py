@@ -142,7 +142,7 @@ def test_missing_or_wrong_key_is_401(keyed_server):
 
 def test_member_key_on_owner_route_is_403_pendra_envelope(keyed_server):
     with keyed_server.http(Authorization=f"Bearer {MEMBER_KEY}") as h:
-        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload")
+        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload", json={})
     assert r.status_code == 403, r.text
     body = r.json()
     assert set(body) == {"detail"} and isinstance(body["detail"], str) and body["detail"], body
