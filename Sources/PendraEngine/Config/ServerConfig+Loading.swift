@@ -12,6 +12,7 @@ extension ServerConfig {
             throw fail("invalid JSON: \(Self.jsonErrorText(error))")
         }
         guard let root = json as? [String: Any] else { throw fail("top level must be a JSON object") }
+        try ConfigRanges.check(root, file: path)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
 
         guard let list = root["models"] as? [Any] else { throw fail("\"models\" must be an array") }
@@ -88,6 +89,7 @@ extension ServerConfig {
             maxConnections: try s.int("max_connections", min: 1) ?? 4096,
             source: path)
         config.apiKeysFile = keysFile
+        config.security = try SecurityConfig.load(server: server, file: path)
         return config
     }
 
