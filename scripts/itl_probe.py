@@ -89,9 +89,10 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=96)
     ap.add_argument("--rounds", type=int, default=3)
     a = ap.parse_args()
+    a.bin = str(Path(a.bin).resolve())
     big = json.dumps(claude_code_body()).encode()
     with tempfile.TemporaryDirectory() as d:
-        proc, url = start(a.bin, Path(a.models), Path(d))
+        proc, url = start(a.bin, Path(a.models).resolve(), Path(d))
         try:
             stream_gaps(url, 8)  # warm-up
             base, loaded, big_status = [], [], []

@@ -193,25 +193,25 @@ def fuzz_cases(rng: random.Random, count: int) -> list[tuple[str, bytes, set[int
     cases = []
     heads = [
         (b"GARBAGE\r\n\r\n", {400}), (b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", {505}),
-        (b"GET /health HTTP/1.1\r\n\r\n", {400}), (b"GET /health HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", {400}),
-        (b"GET /health HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", {400}),
-        (b"GET /health HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", {400}),
+        (b"GET /health HTTP/1.1\r\n\r\n", {400}), (b"GET /health HTTP/1.1\r\nHost: localhost\r\nBad Name: x\r\n\r\n", {400}),
+        (b"GET /health HTTP/1.1\r\nHost: localhost\r\nNoColon\r\n\r\n", {400}),
+        (b"GET /health HTTP/1.1\r\nHost: localhost\r\n folded\r\n\r\n", {400}),
         (b"GET /health HTTP/1.1\r\nHost: a\rX: y\r\n\r\n", {400}),
-        (b"POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", {400}),
-        (b"POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", {413}),
-        (b"POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", {400}),
-        (b"POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", {400, 501}),
-        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", {414}),
-        (b"GET /health HTTP/1.1\r\nHost: a\r\nX: " + b"b" * 70000 + b"\r\n\r\n", {431}),
+        (b"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n", {400}),
+        (b"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999\r\n\r\n", {413}),
+        (b"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", {400}),
+        (b"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n", {400, 501}),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", {414}),
+        (b"GET /health HTTP/1.1\r\nHost: localhost\r\nX: " + b"b" * 70000 + b"\r\n\r\n", {431}),
         (b"GET /v1/models HTTP/1.1\r\nHost: attacker.example\r\n\r\n", {403}),
-        (b"GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n", {404}), (b"DELETE /v1/models HTTP/1.1\r\nHost: a\r\n\r\n", {405}),
+        (b"GET /nowhere HTTP/1.1\r\nHost: localhost\r\n\r\n", {404}), (b"DELETE /v1/models HTTP/1.1\r\nHost: localhost\r\n\r\n", {405}),
     ]
     for raw, ok in heads:
         cases.append(("head", raw, ok, None))
     # Chunked bodies: valid, bad size, size overflow.
     good = json.dumps({"model": EMBED, "input": "chunked body"}).encode()
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(good[i:i + 7]), good[i:i + 7]) for i in range(0, len(good), 7)) + b"0\r\n\r\n"
-    base = b"POST /v1/embeddings HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    base = b"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     cases += [("chunked", base + chunked, {200}, None), ("chunked", base + b"zz\r\nabc\r\n0\r\n\r\n", {400}, "/v1/embeddings"),
               ("chunked", base + b"ffffffffffffffffff\r\n", {400, 413}, "/v1/embeddings")]
     bodies = [b"[]", b'"x"', b"1", b"null", b'{"model": 5}', b'{"messages": "x"}', b'{"model": "tiny-llama:latest", "messages": [{"role": 5}]}',
@@ -460,25 +460,29 @@ async def run_slow(srv: Server, tokens, n_loris: int, n_readers: int, report: di
 
 async def main_async(a) -> dict:
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192, 8192))
-    models = Path(a.models)
+    models = Path(a.models).resolve()
     report: dict = {"mode": "short" if a.short else "full"}
-    n = (dict(fuzz=300, idle=100, streams=16, tokens=4, cuts=16, loris=16, readers=4) if a.short
-         else dict(fuzz=3000, idle=1000, streams=256, tokens=4, cuts=200, loris=64, readers=16))
+    short = dict(fuzz=300, idle=100, streams=16, tokens=4, cuts=16, loris=16, readers=4)
+    n = short if a.short else dict(fuzz=3000, idle=1000, streams=256, tokens=4, cuts=200, loris=64, readers=16)
     tokens = signature_tokens(models, 256)
+
+    async def one_pass(counts: dict, into: dict, budget: float):
+        await run_fuzz(srv, counts["fuzz"], budget, into)
+        await run_streams(srv, tokens, counts["idle"], counts["streams"], counts["tokens"], budget, into)
+        await run_cuts(srv, tokens, counts["cuts"], budget / 2, into)
+        await run_slow(srv, tokens, counts["loris"], counts["readers"], into)
+
     with tempfile.TemporaryDirectory() as d:
         srv = Server(a.bin, models, Path(d), parallel=16)
         try:
             t0 = time.monotonic()
-            # Warm-up: a steered stream, an embedding, a cut stream, so the allocator's pools exist.
-            await stream(srv.port, tokens[0][0], 4)
-            await exchange(srv.port, request("POST", "/v1/embeddings", json.dumps({"model": EMBED, "input": "w"}).encode()))
-            await stream(srv.port, tokens[1][0], 16, cut_after=2)
+            # A short warm-up pass of every phase first, so that the "before"
+            # RSS already holds the allocator's pools and thread stacks: the
+            # comparison is then about what the measured pass leaves behind.
+            await one_pass(short, {}, 60)
             await asyncio.sleep(1)
             rss0 = srv.rss_kb()
-            await run_fuzz(srv, n["fuzz"], 120 if a.short else 240, report)
-            await run_streams(srv, tokens, n["idle"], n["streams"], n["tokens"], 120 if a.short else 200, report)
-            await run_cuts(srv, tokens, n["cuts"], 60 if a.short else 120, report)
-            await run_slow(srv, tokens, n["loris"], n["readers"], report)
+            await one_pass(n, report, 60 if a.short else 200)
             await asyncio.sleep(2)
             rss1 = srv.rss_kb()
             report["rss"] = {"before_kb": rss0, "after_kb": rss1, "change_pct": round(100 * (rss1 - rss0) / rss0, 1)}
@@ -522,7 +526,7 @@ against the release binary with the generated tiny models. Every loop is bounded
 | streams cut by the client mid-generation | {c['cut']} of {c['streams']} cut; active sequences {c['before'].get('pendra_active_sequences')} -> {c['after'].get('pendra_active_sequences')}, KV cells used {c['before'].get('pendra_kv_cells_used')} -> {c['after'].get('pendra_kv_cells_used')} |
 | slowloris heads (one byte per 0.5 s, header timeout {sl['header_timeout_s']} s) | {sl['dropped']} of {sl['slowloris']} dropped, the last at {sl['dropped_by_s']} s; {sl['health_requests_meanwhile']} health requests meanwhile, p99 {sl['health_p99_ms']} ms |
 | slow readers (read nothing for {HEADER_TIMEOUT + 2} s) | {sl['slow_readers_complete']} of {sl['slow_readers']} got their whole stream |
-| resident memory | {m['before_kb'] // 1024} MB before, {m['after_kb'] // 1024} MB after ({m['change_pct']:+.1f}%) |
+| resident memory (before: after a warm-up pass of every phase) | {m['before_kb'] // 1024} MB before, {m['after_kb'] // 1024} MB after ({m['change_pct']:+.1f}%) |
 
 Verdict: {'all checks passed' if not problems else 'PROBLEMS: ' + '; '.join(problems)}.
 """
@@ -535,6 +539,7 @@ def main():
     ap.add_argument("--short", action="store_true", help="CI mode: small counts, about a minute")
     ap.add_argument("--out", help="write the report here (markdown)")
     a = ap.parse_args()
+    a.bin = str(Path(a.bin).resolve())
     report = asyncio.run(asyncio.wait_for(main_async(a), 570))
     problems = verdict(report)
     text = markdown(report, problems)

@@ -61,6 +61,6 @@ enum ConfigRanges {
     }
 
     private static func format(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+        v == v.rounded() && abs(v) < 1e18 ? String(Int(v)) : String(v)
     }
 }
