@@ -71,7 +71,9 @@ def test_tokens_reserved_at_admission_and_refunded(limited):
                 "stream": True, "ignore_eos": True}
         with h.stream("POST", "/v1/chat/completions", json=body) as first:
             assert first.status_code == 200
-            next(line for line in first.iter_lines() if line.startswith("data:"))
+            # Keep the line iterator referenced: a collected one closes the connection (a cut).
+            lines = first.iter_lines()
+            next(line for line in lines if line.startswith("data:"))
             # The first holds 256 of the 400: a second of the same size cannot get in while it runs.
             r = h.post("/v1/chat/completions", json={**body, "stream": False})
             err = openai_error(r, 429)
