@@ -49,7 +49,9 @@ def test_embedding_timeout_is_a_504_at_the_deadline(limited):
         start = time.monotonic()
         while True:
             r = h.post("/v1/embeddings", json={"model": EMBED_MODEL, "input": "after"})
-            if r.status_code == 200 or time.monotonic() - start > 30:
+            # Tokenizing the abandoned batch is not cancelled and competes for
+            # the CPU until done: on a loaded machine that takes a while.
+            if r.status_code == 200 or time.monotonic() - start > 120:
                 break
         assert r.status_code == 200, r.text
 
