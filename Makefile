@@ -28,13 +28,14 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e bench bench-rss bench-gpu bench-json clean help
+.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e stress stress-short bench bench-rss bench-gpu bench-json clean help
 
 all: build
 
 help:
 	@echo "make run    install what is missing, build, generate models, serve on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, build, generate models, run every test suite"
+	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
 
 deps: system-deps llama venv
@@ -72,6 +73,14 @@ test-swift: llama
 test-e2e: venv
 	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models \
 	  $(PY) -m pytest -q Tests/e2e
+
+# A bounded loopback-only abuse run (scripts/stress.py): at most 10 minutes
+# on 2 cores; writes its figures to docs/reliability.md. CI runs the short mode.
+stress: build models
+	PENDRA_LLAMA_SRC=$(LLAMA_SRC) $(PY) scripts/stress.py --bin $(BIN) --models models --out docs/reliability.md
+
+stress-short: build models
+	PENDRA_LLAMA_SRC=$(LLAMA_SRC) $(PY) scripts/stress.py --bin $(BIN) --models models --short
 
 clean:
 	rm -rf .build

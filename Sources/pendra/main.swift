@@ -97,6 +97,10 @@ do {
 var appOptions = PendraApp.Options(chatTimeout: config.chatTimeoutSeconds, embeddingTimeout: config.embeddingTimeoutSeconds,
                                    defaultModel: config.defaultModel)
 appOptions.logBodies = options.logBodies
+// The address bound is a Host clients may name (a LAN address with keys).
+let boundHosts = ["0.0.0.0", "::", "[::]"].contains(options.host) ? [] : [options.host]
+appOptions.browserGuard = BrowserGuard(allowedHosts: config.security.allowedHosts + boundHosts,
+                                       corsOrigins: config.security.corsOrigins)
 let app = PendraApp(
     store: store, keys: keys,
     limiter: RateLimiter(limits: RateLimits(requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute)),
@@ -110,7 +114,9 @@ serverConfig.maxHeaderBytes = config.maxHeaderBytes
 serverConfig.headerTimeout = config.headerTimeoutSeconds
 serverConfig.idleTimeout = config.idleTimeoutSeconds
 serverConfig.maxConnections = config.maxConnections
-let server = HTTPServer(config: serverConfig, handler: app.handler)
+serverConfig.maxBufferedBytes = config.security.maxBufferedBytes
+serverConfig.bodyTimeout = config.security.bodyTimeoutSeconds
+let server = HTTPServer(config: serverConfig, screen: app.screen, handler: app.handler)
 do { try server.start() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
 
 Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host):\(server.boundPort)")

@@ -5,8 +5,8 @@ import XCTest
 final class ConnectionStateMachineTests: XCTestCase {
     typealias Action = ConnectionStateMachine.Action
 
-    private func machine(header: Double = 10, idle: Double = 60) -> ConnectionStateMachine {
-        ConnectionStateMachine(limits: .init(), timeouts: .init(header: header, idle: idle))
+    private func machine(header: Double = 10, idle: Double = 60, body: Double = 60) -> ConnectionStateMachine {
+        ConnectionStateMachine(limits: .init(), timeouts: .init(header: header, idle: idle, body: body))
     }
 
     private func delivered(_ actions: [Action]) -> [String] {
@@ -107,7 +107,7 @@ final class ConnectionStateMachineTests: XCTestCase {
     }
 
     func testContinueThenBodyDeadlineThenDelivery() {
-        var m = machine(header: 10, idle: 30)
+        var m = machine(header: 10, idle: 30, body: 30)
         _ = m.start(now: 0)
         let actions = m.bytesReceived(Array("PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".utf8), now: 1)
         XCTAssertTrue(actions.contains { if case .sendContinue = $0 { true } else { false } })

@@ -23,7 +23,7 @@ final class KeyRegistryTests: XCTestCase {
     func testCreatedKeyAuthenticatesUntilRevoked() throws {
         let r = try KeyRegistry(operatorKeys: [owner, member], file: nil)
         let (key, secret) = try r.create(role: .member, organisation: "beta", name: "laptop", now: 1_700_000_000)
-        XCTAssertTrue(secret.hasPrefix("pk-") && secret.count == 51, secret)
+        XCTAssertTrue(secret.hasPrefix("pdr_sk_") && secret.count == 55, secret)
         XCTAssertEqual(key.source, .api)
         XCTAssertEqual(key.createdAt, 1_700_000_000)
         XCTAssertEqual(principal(r, secret), Principal(role: .member, organisation: "beta", name: "laptop"))

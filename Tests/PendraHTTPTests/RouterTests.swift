@@ -117,6 +117,9 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(APIFamily.forPath("/v1/messages/count_tokens"), .anthropic)
         XCTAssertEqual(APIFamily.forPath("/v1/messages/"), .anthropic)
         XCTAssertEqual(APIFamily.forPath("/v1/messagesx"), .openai)
+        // The /api/v1 twin of the Messages API: found by make stress (a 413 came in Pendra's envelope).
+        XCTAssertEqual(APIFamily.forPath("/api/v1/messages"), .anthropic)
+        XCTAssertEqual(APIFamily.forPath("/api/v1/messages/count_tokens"), .anthropic)
         XCTAssertEqual(APIFamily.forPath("/v1/chat/completions"), .openai)
         XCTAssertEqual(APIFamily.forPath("/v1/nope"), .openai)
         XCTAssertEqual(APIFamily.forPath("/api/v1/chat/completions"), .openai)

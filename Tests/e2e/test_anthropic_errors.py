@@ -142,14 +142,14 @@ def test_missing_or_wrong_key_is_401(keyed_server):
 
 def test_member_key_on_owner_route_is_403_pendra_envelope(keyed_server):
     with keyed_server.http(Authorization=f"Bearer {MEMBER_KEY}") as h:
-        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload")
+        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload", json={})
     assert r.status_code == 403, r.text
     body = r.json()
     assert set(body) == {"detail"} and isinstance(body["detail"], str) and body["detail"], body
 
 
 def test_keys_accepted_in_x_api_key_and_bearer(limited_server):
-    """count_tokens is not rate limited, so this spends nothing of the per-minute budget."""
+    """count_tokens is rated like inference (issue 14): this spends one request of each organisation's budget."""
     a = sdk(limited_server, api_key=RL_MEMBER_KEY).messages.count_tokens(model=CHAT_MODEL, messages=HELLO)
     bearer = anthropic.Anthropic(base_url=limited_server.url, api_key=None, auth_token=RL_OWNER_KEY, max_retries=0)
     b = bearer.messages.count_tokens(model=CHAT_MODEL, messages=HELLO)
@@ -170,11 +170,14 @@ def test_body_over_limit_is_413_request_too_large(plain_server):
 
 def test_rate_limit_is_429_with_retry_after(limited_server):
     client = sdk(limited_server, api_key=RL_MEMBER_KEY)
-    for _ in range(2):
-        m = client.messages.create(model=CHAT_MODEL, max_tokens=1, messages=HELLO, **GREEDY)
-        assert m.usage.output_tokens == 1
+    # Two per minute; count_tokens in the test above may have spent one of them.
+    made = 0
     with pytest.raises(anthropic.RateLimitError) as ei:
-        client.messages.create(model=CHAT_MODEL, max_tokens=1, messages=HELLO, **GREEDY)
+        for _ in range(3):
+            m = client.messages.create(model=CHAT_MODEL, max_tokens=1, messages=HELLO, **GREEDY)
+            assert m.usage.output_tokens == 1
+            made += 1
+    assert 1 <= made <= 2, made
     sdk_error(ei.value, 429)
     retry = ei.value.response.headers.get("retry-after")
     assert retry is not None and retry.isdigit() and int(retry) >= 1, ei.value.response.headers

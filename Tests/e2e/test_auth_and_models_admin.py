@@ -89,7 +89,7 @@ def test_on_demand_load_on_open_server(server):
     with server.http() as h:
         if _health_model(h, ONDEMAND_MODEL)["loaded"]:
             # Another test used it first; start from unloaded again.
-            assert h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload").status_code == 200
+            assert h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload", json={}).status_code == 200
         assert _health_model(h, ONDEMAND_MODEL)["loaded"] is False
         c = server.openai().chat.completions.create(model=ONDEMAND_MODEL, messages=user("hi"), max_tokens=4,
                                                      temperature=0)
@@ -98,11 +98,11 @@ def test_on_demand_load_on_open_server(server):
         m = _health_model(h, ONDEMAND_MODEL)
         assert m["loaded"] is True and m["running"] == 0 and m["kv_cells_total"] == 2048, m
         # No keys configured: every caller is an owner.
-        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload")
+        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/unload", json={})
         assert r.status_code == 200, r.text
         assert r.json()["loaded"] is False and r.json()["was_loaded"] is True
         assert _health_model(h, ONDEMAND_MODEL)["loaded"] is False
-        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/load")
+        r = h.post(f"/api/v1/models/{ONDEMAND_MODEL}/load", json={})
         assert r.status_code == 200 and r.json()["loaded"] is True
         assert _health_model(h, ONDEMAND_MODEL)["loaded"] is True
 
@@ -123,11 +123,11 @@ def test_admin_unload_roles(keyed_server):
         r = h.post(path, headers={"Authorization": f"Bearer {MEMBER_KEY}"})
         assert r.status_code == 403, r.text
         assert _health_model(h, ONDEMAND_MODEL)["loaded"] is True, "a refused unload unloaded anyway"
-        r = h.post(path, headers={"x-api-key": OWNER_KEY})
+        r = h.post(path, headers={"x-api-key": OWNER_KEY}, json={})
         assert r.status_code == 200, r.text
         assert r.json()["was_loaded"] is True
         assert _health_model(h, ONDEMAND_MODEL)["loaded"] is False
 
-        r = h.post("/api/v1/models/no-such:model/unload", headers={"Authorization": f"Bearer {OWNER_KEY}"})
+        r = h.post("/api/v1/models/no-such:model/unload", headers={"Authorization": f"Bearer {OWNER_KEY}"}, json={})
         assert r.status_code == 404, r.text
         assert "no-such:model" in r.text

@@ -4,6 +4,7 @@ restart when server.api_keys_file is set."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 from conftest import EMBED_MODEL, MEMBER_KEY, OWNER_KEY, REQUIRED_FILES, _model_entry, _start
@@ -32,7 +33,7 @@ def test_create_use_list_and_revoke(keyed_server):
         assert r.status_code == 201, r.text
         made = r.json()
         secret = made["key"]
-        assert secret.startswith("pk-") and made["id"].startswith("key_")
+        assert re.fullmatch(r"pdr_sk_[0-9a-f]{48}", secret) and made["id"].startswith("key_")
         assert made["role"] == "member" and made["organisation"] == "acme"  # the caller's, by default
         assert made["source"] == "api" and made["persistent"] is False
 

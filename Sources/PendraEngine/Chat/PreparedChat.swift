@@ -13,11 +13,13 @@ extension ChatEngine {
     /// thread (both are thread-safe), so the engine thread only decodes.
     public func prepare(_ request: ChatRequest) throws(EngineError) -> PreparedChat {
         guard !request.messages.isEmpty else { throw .invalidRequest("messages must not be empty") }
-        let tools = request.toolChoice == .none ? [] : request.tools
+        // Client strings with control-token texts escaped (SpecialTextEscaper).
+        let escaper = model.specialTextEscaper
+        let tools = (request.toolChoice == .none ? [] : request.tools).map(escaper.escape)
         // A final assistant turn is a prefill to continue (Anthropic's
         // semantics): render the rest with the generation prompt and append
         // its text, instead of closing that turn and opening another.
-        var messages = request.messages
+        var messages = request.messages.map(escaper.escape)
         var prefill = ""
         if messages.count > 1, let last = messages.last, last.role == "assistant", last.toolCalls.isEmpty, !last.content.isEmpty {
             prefill = last.content
@@ -72,7 +74,7 @@ extension ChatEngine {
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens ?? defaults.maxTokens,
                                     stop: request.stop.isEmpty ? defaults.stop ?? [] : request.stop,
                                     ignoreEOS: request.ignoreEOS, output: output, checkpointAt: checkpoint)
-        return PreparedChat(prompt: text, tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
+        return PreparedChat(prompt: escaper.restore(text), tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
     }
 
     /// Recurrent memory only: where the generation prompt starts, the last
@@ -111,11 +113,21 @@ extension ChatEngine {
     }
 
     /// Tokenizes a rendered prompt with exactly one BOS: templates that write
-    /// `bos_token` themselves get none added on top.
+    /// `bos_token` themselves get none added on top. Markup is parsed for
+    /// control tokens; placeholders of escaped client text are not.
     public func tokenizePrompt(_ text: String) -> [Token] {
         let bosText = model.tokenText(model.bos) ?? ""
         let templateAddsBOS = !bosText.isEmpty && text.hasPrefix(bosText)
-        return model.tokenize(text, addSpecial: model.addsBOS && !templateAddsBOS, parseSpecial: true)
+        var addBOS = model.addsBOS && !templateAddsBOS
+        var tokens: [Token] = []
+        for piece in model.specialTextEscaper.pieces(text) {
+            switch piece {
+            case .markup(let s): tokens += model.tokenize(s, addSpecial: addBOS, parseSpecial: true)
+            case .text(let s): tokens += model.tokenize(s, addSpecial: addBOS, parseSpecial: false)
+            }
+            addBOS = false
+        }
+        return tokens
     }
 
     /// The grammar that constrains this request's output: a forced tool call

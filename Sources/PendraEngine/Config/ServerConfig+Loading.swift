@@ -10,6 +10,7 @@ extension ServerConfig {
         let json: JSON
         do { json = try JSON.parse(Array(data)) } catch { throw fail("invalid JSON: \(error.message)") }
         guard let root = json.object else { throw fail("top level must be a JSON object") }
+        try ConfigRanges.check(root, file: path)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
 
         guard let list = root["models"]?.array else { throw fail("\"models\" must be an array") }
@@ -94,6 +95,7 @@ extension ServerConfig {
             maxConnections: try s.int("max_connections", min: 1) ?? 4096,
             source: path)
         config.apiKeysFile = keysFile
+        config.security = try SecurityConfig.load(server: server, file: path)
         return config
     }
 

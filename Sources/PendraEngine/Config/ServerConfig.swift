@@ -81,6 +81,8 @@ public struct ServerConfig: Sendable {
     public var maxConnections: Int
     /// The file it came from.
     public var source: String
+    /// Browser and buffering defences (ServerConfig+Security.swift).
+    public var security = SecurityConfig()
 
     public func model(_ id: String) -> ModelEntry? { models.first { $0.id == id } }
 }

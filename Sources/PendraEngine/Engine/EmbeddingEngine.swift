@@ -51,23 +51,25 @@ public final class EmbeddingEngine: @unchecked Sendable {
         model.tokenize(text, addSpecial: true, parseSpecial: false)
     }
 
-    /// Embeds every input; vector `i` belongs to input `i`.
-    public func embed(_ inputs: [[Token]]) async throws(EngineError) -> [[Float]] {
+    /// Embeds every input; vector `i` belongs to input `i`. Setting `cancel`
+    /// stops the work before its next decode (a timed-out request).
+    public func embed(_ inputs: [[Token]], cancel: CancellationFlag? = nil) async throws(EngineError) -> [[Float]] {
         for (i, t) in inputs.enumerated() {
             if t.isEmpty { throw .invalidRequest("input \(i) is empty") }
             if t.count > maxInputTokens { throw .inputTooLong(index: i, tokens: t.count, limit: maxInputTokens) }
         }
         let result: Result<[[Float]], EngineError> = await withCheckedContinuation { c in
-            queue.async { c.resume(returning: self.run(inputs)) }
+            queue.async { c.resume(returning: self.run(inputs, cancel: cancel)) }
         }
         return try result.get()
     }
 
-    private func run(_ inputs: [[Token]]) -> Result<[[Float]], EngineError> {
+    private func run(_ inputs: [[Token]], cancel: CancellationFlag?) -> Result<[[Float]], EngineError> {
         var out: [[Float]] = []
         out.reserveCapacity(inputs.count)
         var start = 0
         while start < inputs.count {
+            if cancel?.isCancelled == true { return .failure(.invalidRequest("embedding cancelled")) }
             // Pack inputs while they fit the batch and the sequence ids.
             var end = start, tokens = 0
             while end < inputs.count && end - start < settings.parallel && tokens + inputs[end].count <= settings.batchSize {

@@ -65,6 +65,13 @@ public enum LlamaBackend {
         return (result, state.lock.withLock { state.buffers ?? LlamaBufferSizes() })
     }
 
+    /// Initializes the backend if nothing did yet, leaving the log settings
+    /// as they are (a model load must not undo `--llama-log-level`).
+    public static func ensureInitialized() {
+        let done = state.lock.withLock { state.initialized }
+        if !done { initialize(logLevel: state.lock.withLock { state.minimum }) }
+    }
+
     /// Whether a GPU (or other offload) backend was compiled in.
     public static var supportsGPUOffload: Bool { llama_supports_gpu_offload() }
 

@@ -38,10 +38,12 @@ public final class LlamaModel: @unchecked Sendable {
     public let hasDecoder: Bool
     /// Every token that ends a generation (EOS, EOT, <|im_end|>, ...).
     public let endOfGenerationTokens: [Token]
+    /// Escapes the vocabulary's control-token texts in client strings.
+    public let specialTextEscaper: SpecialTextEscaper
 
     /// Loads the weights. `gpuLayers < 0` puts every layer on the GPU when a GPU backend exists.
     public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true) throws {
-        LlamaBackend.initialize()
+        LlamaBackend.ensureInitialized()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ModelLoadError.notFound(path: path)
@@ -78,6 +80,18 @@ public final class LlamaModel: @unchecked Sendable {
         self.hasEncoder = llama_model_has_encoder(model)
         self.hasDecoder = llama_model_has_decoder(model)
         self.endOfGenerationTokens = (0..<Token(llama_vocab_n_tokens(vocab))).filter { llama_vocab_is_eog(vocab, $0) }
+        self.specialTextEscaper = SpecialTextEscaper(specialTexts: Self.controlTokenTexts(vocab))
+    }
+
+    /// Texts that `llama_tokenize` with parsing on turns into control tokens
+    /// (control and unknown attributes; user-defined ones match either way).
+    private static func controlTokenTexts(_ vocab: OpaquePointer) -> [String] {
+        let special = LLAMA_TOKEN_ATTR_CONTROL.rawValue | LLAMA_TOKEN_ATTR_UNKNOWN.rawValue
+        var out: [String] = []
+        for t in 0..<llama_vocab_n_tokens(vocab) where llama_vocab_get_attr(vocab, t).rawValue & special != 0 {
+            if let p = llama_vocab_get_text(vocab, t) { out.append(String(cString: p)) }
+        }
+        return out
     }
 
     deinit { llama_model_free(pointer) }

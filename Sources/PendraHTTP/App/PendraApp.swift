@@ -10,6 +10,8 @@ public final class PendraApp: Sendable {
         public var embeddingTimeout: Double
         /// Model for ids the config lacks (e.g. Claude Code's `claude-*`).
         public var defaultModel: String?
+        /// Host and origin checks against web pages (see `BrowserGuard`).
+        public var browserGuard = BrowserGuard()
 
         public init(chatTimeout: Double = 100, embeddingTimeout: Double = 60, defaultModel: String? = nil) {
             self.chatTimeout = chatTimeout
@@ -27,8 +29,8 @@ public final class PendraApp: Sendable {
     /// SHA-256 of each model file, hashed once in the background (Ollama's `digest`).
     let digests: ModelDigests
     private let started = Int(Date().timeIntervalSince1970)
-    private let router: Router
-    private let accessLog: AccessLog
+    let router: Router
+    let accessLog: AccessLog
 
     public init(store: ModelStore, keys: KeyRegistry, limiter: RateLimiter, metrics: Metrics,
                 worker: WorkerIdentity, options: Options) {
@@ -72,7 +74,8 @@ public final class PendraApp: Sendable {
         for prefix in ["/v1", "/api/v1"] {
             r.add("POST", prefix + "/messages", family: .anthropic, auth: .member, rateLimited: true,
                   handler: h { await MessagesRoute(app: $0).handle($1) })
-            r.add("POST", prefix + "/messages/count_tokens", family: .anthropic, auth: .member,
+            // Rated like inference: it renders and tokenizes, and may load a model.
+            r.add("POST", prefix + "/messages/count_tokens", family: .anthropic, auth: .member, rateLimited: true,
                   handler: h { await CountTokensRoute(app: $0).handle($1) })
             r.add("GET", prefix + "/models", family: .openai, auth: .member, handler: h { await ModelsRoute(app: $0).handle($1) })
             // {id...}: ids like `org/model` that a client did not percent-encode.
@@ -106,8 +109,16 @@ public final class PendraApp: Sendable {
     func handle(_ request: HTTPRequest, _ writer: any HTTPResponseWriter) async {
         let start = DispatchTime.now().uptimeNanoseconds
         let path = RoutePattern.normalize(request.path)
-        let observed = ObservedWriter(writer, workerHeaders: Self.inferencePaths.contains(path) ? worker.headers : [:])
-        let ctx = await router.handle(request, writer: observed, keys: keyRegistry.snapshot, limiter: limiter)
+        var extra = corsHeaders(request)
+        if Self.inferencePaths.contains(path) { for (n, v) in worker.headers { extra.set(n, v) } }
+        let observed = ObservedWriter(writer, workerHeaders: extra)
+        var ctx: RequestContext?
+        if let answer = preflight(request) {
+            observed.send(answer)
+        } else {
+            ctx = await router.handle(request, writer: observed, keys: keyRegistry.snapshot, limiter: limiter)
+        }
+        if let ctx { releaseReservation(ctx.requestId) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let route = ctx?.route ?? "unmatched"
         metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
@@ -125,6 +136,8 @@ public final class PendraApp: Sendable {
 
     /// Per-request usage handed from inference routes to the access log.
     let usageNotes = UsageNotes()
+    /// Token reservations of requests in flight, by request id.
+    let reservations = Reservations()
 
     final class UsageNotes: @unchecked Sendable {
         struct Note { var model: String; var prompt: Int; var completion: Int }
@@ -139,7 +152,7 @@ public final class PendraApp: Sendable {
         metrics.promptTokens(model: model).inc(by: Double(usage.promptTokens))
         metrics.promptTokensReused(model: model).inc(by: Double(usage.reusedPromptTokens))
         metrics.completionTokens(model: model).inc(by: Double(usage.completionTokens))
-        limiter.charge(org: ctx.organisation, tokens: usage.promptTokens + usage.completionTokens)
+        chargeTokens(ctx, used: usage.promptTokens + usage.completionTokens)
         usageNotes.put(ctx.requestId, .init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
     }
 

@@ -17,7 +17,9 @@ public enum APIFamily: String, Sendable, CaseIterable {
     /// A trailing slash is ignored.
     public static func forPath(_ path: String) -> APIFamily {
         let p = RoutePattern.normalize(path)
-        if p == "/v1/messages" || p.hasPrefix("/v1/messages/") { return .anthropic }
+        // Both prefixes serve the Messages API (its routes are registered as
+        // .anthropic), so a transport error there (413) uses its envelope too.
+        for base in ["/v1/messages", "/api/v1/messages"] where p == base || p.hasPrefix(base + "/") { return .anthropic }
         if p == "/v1" || p.hasPrefix("/v1/") { return .openai }
         for area in ["chat", "embeddings", "completions", "models"] {
             let base = "/api/v1/" + area

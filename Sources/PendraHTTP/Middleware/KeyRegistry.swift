@@ -28,7 +28,9 @@ public final class KeyRegistry: @unchecked Sendable {
     /// A new key; the secret is returned once and kept nowhere.
     public func create(role: KeyRole, organisation: String, name: String?,
                        now: Int = Int(Date().timeIntervalSince1970)) throws(KeyRegistryError) -> (key: APIKey, secret: String) {
-        let secret = "pk-" + SHA256.hex((0..<24).map { _ in UInt8.random(in: 0...255) })
+        // The documents' shape: `pdr_sk_` and 192 bits from the system CSPRNG (getrandom).
+        var rng = SystemRandomNumberGenerator()
+        let secret = "pdr_sk_" + SHA256.hex((0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
         let key = APIKey(key: secret, role: role, organisation: organisation, name: name, source: .api, createdAt: now)
         try change { $0.append(key) }
         return (key, secret)

@@ -13,6 +13,12 @@ public struct RateLimits: Sendable, Equatable {
     public static let unlimited = RateLimits()
 }
 
+/// Tokens taken from a bucket at admission (`RateLimiter.reserve`).
+public struct TokenReservation: Sendable, Equatable {
+    public let organisation: String
+    public let tokens: Int
+}
+
 /// Two token buckets per organisation (requests per minute, tokens per
 /// minute), created on first use. Requests are admitted before the work;
 /// tokens are charged after it, since only then is the count known, and a
@@ -73,6 +79,33 @@ public final class RateLimiter: @unchecked Sendable {
         let tpm = limits(for: org).tokensPerMinute
         guard tpm > 0, tokens > 0 else { return }
         withTokenBucket(org: org, tpm: tpm) { $0.charge(Double(tokens)) }
+    }
+
+    /// Holds `tokens` (prompt + the most the request may generate) from
+    /// `org`'s bucket before the work starts, or 429: concurrent requests
+    /// cannot all get in on one bucket's balance. A request larger than the
+    /// bucket needs a full one and takes all of it. Nil when unlimited.
+    public func reserve(org: String, tokens: Int) -> Result<TokenReservation?, APIError> {
+        let tpm = limits(for: org).tokensPerMinute
+        guard tpm > 0, tokens > 0 else { return .success(nil) }
+        let n = min(tokens, tpm)
+        let result = withTokenBucket(org: org, tpm: tpm) { $0.take(Double(n)) }
+        switch result {
+        case .success: return .success(TokenReservation(organisation: org, tokens: n))
+        case .failure(let wait):
+            return .failure(.rateLimited(bucket: "tokens per minute (\(tpm)); this request may use \(tokens)",
+                                         organisation: org, retryAfter: wait.seconds))
+        }
+    }
+
+    /// Settles a reservation with what was used: the unused part goes back,
+    /// anything beyond it is charged.
+    public func settle(_ r: TokenReservation, used: Int) {
+        let tpm = limits(for: r.organisation).tokensPerMinute
+        guard tpm > 0 else { return }
+        withTokenBucket(org: r.organisation, tpm: tpm) { bucket in
+            if used > r.tokens { bucket.charge(Double(used - r.tokens)) } else { bucket.refund(Double(r.tokens - max(0, used))) }
+        }
     }
 
     /// Tokens left for `org` right now (nil when unlimited).

@@ -55,6 +55,12 @@ public struct TokenBucket: Sendable {
         level -= n
     }
 
+    /// Gives back `n` taken earlier and not used, never above capacity.
+    public mutating func refund(_ n: Double) {
+        refill()
+        level = min(capacity, level + n)
+    }
+
     /// Success while anything is left; refuses when empty or in debt.
     public mutating func checkNotEmpty() -> Result<Void, RetryAfter> {
         refill()

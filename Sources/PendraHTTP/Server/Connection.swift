@@ -19,6 +19,8 @@ final class Connection {
     var closeAfterFlush = false
     /// Set once the write side is shut: reads are discarded until EOF or this time.
     var lingerDeadline: Double?
+    /// What this connection counts for in the loop's `bufferedBytes`.
+    var chargedBytes = 0
     /// The epoll events currently registered.
     var interest: UInt32 = 0
     var isLingering: Bool { lingerDeadline != nil }

@@ -24,6 +24,9 @@ struct ConnectionStateMachine {
         case sendContinue
         /// Answer with a transport error; the connection closes after it.
         case sendError(HTTPParseError)
+        /// Answer with these encoded bytes (a refused head, an over-budget
+        /// body); the connection closes after them, the body unread.
+        case sendRefusal([UInt8])
         /// Close once queued output is written.
         case close
         /// Fire `timerFired` at this time; nil cancels the timer.
@@ -33,7 +36,15 @@ struct ConnectionStateMachine {
     struct Timeouts: Sendable {
         var header: Double = 10
         var idle: Double = 60
+        /// Seconds from the end of the head to the end of the body: one
+        /// absolute deadline, so a client trickling bytes cannot extend it.
+        var body: Double = 60
     }
+
+    /// Decides on a request head before its body is read: nil reads on,
+    /// bytes are the complete refusal (with `Connection: close`).
+    /// `bodyLength` is the declared length, nil for chunked.
+    typealias Screen = (HTTPRequest, _ bodyLength: Int?) -> [UInt8]?
 
     private(set) var state: State = .idle
     private(set) var deadline: Double?
@@ -44,10 +55,37 @@ struct ConnectionStateMachine {
     /// Pipelined bytes buffered while handling beyond which reading pauses.
     let maxBufferedWhileBusy: Int
 
-    init(limits: HTTPParser.Limits, timeouts: Timeouts) {
+    let screen: Screen?
+    /// Declared body length of the request being read, held against the
+    /// server's buffer budget until the request is delivered.
+    private(set) var reservedBodyBytes = 0
+
+    init(limits: HTTPParser.Limits, timeouts: Timeouts, screen: Screen? = nil) {
         self.parser = HTTPParser(limits: limits)
+        self.parser.reportsHeads = screen != nil
         self.timeouts = timeouts
+        self.screen = screen
         self.maxBufferedWhileBusy = max(limits.maxHeaderBytes, 64 * 1024)
+    }
+
+    /// Request bytes this connection holds in memory (or has been promised:
+    /// the declared length of a body being read), for the global budget.
+    var heldBytes: Int {
+        switch state {
+        case .closing, .closed: 0
+        case .handling, .streaming: parser.bufferedByteCount
+        case .idle, .readingHead, .readingBody:
+            max(parser.bufferedByteCount + parser.body.count, reservedBodyBytes)
+        }
+    }
+
+    /// The server's buffer budget is spent: a connection still receiving a
+    /// request is answered with `refusal` and closed; others are left alone.
+    mutating func overBudget(refusal: [UInt8]) -> [Action] {
+        guard state == .readingHead || state == .readingBody else { return [] }
+        state = .closing
+        reservedBodyBytes = 0
+        return [arm(nil), .sendRefusal(refusal), .close]
     }
 
     /// A new connection: nothing has arrived, so the header deadline runs.
@@ -135,7 +173,18 @@ struct ConnectionStateMachine {
                 switch event {
                 case .continueExpected:
                     actions.append(.sendContinue)
+                case .head(let head, let length):
+                    if let refusal = screen?(head, length) {
+                        state = .closing
+                        reservedBodyBytes = 0
+                        actions.append(arm(nil))
+                        actions.append(.sendRefusal(refusal))
+                        actions.append(.close)
+                        return actions
+                    }
+                    reservedBodyBytes = length ?? 0
                 case .request(let request):
+                    reservedBodyBytes = 0
                     keepAlive = keepAlive && Self.wantsKeepAlive(request)
                     state = .handling
                     actions.append(arm(nil))
@@ -160,9 +209,10 @@ struct ConnectionStateMachine {
             actions.append(arm(now + timeouts.idle))
         case (.idle, .readingHead):
             actions.append(arm(now + timeouts.header))
-        case (_, .readingBody):
-            // A body must keep arriving: each read extends the deadline.
-            actions.append(arm(now + timeouts.idle))
+        case (let p, .readingBody) where p != .readingBody:
+            // One deadline for the whole body, set when it starts: reads do
+            // not extend it, so a trickle cannot hold the connection open.
+            actions.append(arm(now + timeouts.body))
         default:
             break
         }

@@ -38,7 +38,9 @@ extension EventLoop {
             let channel = ConnectionChannel(id: nextID, maxOutputBytes: config.maxOutputBufferBytes) { loop.wake($0) }
             let limits = HTTPParser.Limits(maxHeaderBytes: config.maxHeaderBytes, maxBodyBytes: config.maxBodyBytes,
                                            maxRequestLineBytes: min(config.maxHeaderBytes, 8 * 1024))
-            let machine = ConnectionStateMachine(limits: limits, timeouts: .init(header: config.headerTimeout, idle: config.idleTimeout))
+            let machine = ConnectionStateMachine(
+                limits: limits, timeouts: .init(header: config.headerTimeout, idle: config.idleTimeout, body: config.bodyTimeout),
+                screen: makeScreen())
             let connection = Connection(fd: fd, remoteAddress: SocketSupport.describe(storage).text, channel: channel, machine: machine)
             connections[fd] = connection
             connectionsByID[channel.id] = connection
@@ -60,6 +62,7 @@ extension EventLoop {
                 if !connection.isLingering {
                     let bytes = UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])
                     perform(connection.machine.bytesReceived(bytes, now: now), on: connection, now: now)
+                    chargeBuffer(connection, now: now)
                 }
             case .wouldBlock:
                 break
@@ -83,6 +86,8 @@ extension EventLoop {
             perform(connection.machine.responseComplete(close: close, now: now), on: connection, now: now)
         }
         guard connections[connection.fd] === connection else { return }
+        chargeBuffer(connection, now: now)
+        guard connections[connection.fd] === connection else { return }
         flush(connection, now: now)
         updateInterest(connection)
     }
@@ -103,6 +108,10 @@ extension EventLoop {
                 }
             case .sendContinue:
                 connection.channel.enqueueRaw(HTTPResponseEncoder.continueResponse)
+                flush(connection, now: now)
+            case .sendRefusal(let bytes):
+                connection.channel.enqueueRaw(bytes)
+                connection.closeAfterFlush = true
                 flush(connection, now: now)
             case .sendError(let error):
                 connection.channel.enqueueRaw(HTTPResponseEncoder.error(status: error.status, detail: error.detail,
@@ -146,6 +155,8 @@ extension EventLoop {
         close(connection.fd)
         connections[connection.fd] = nil
         connectionsByID[connection.channel.id] = nil
+        bufferedBytes -= connection.chargedBytes
+        connection.chargedBytes = 0
         setCount(connections.count)
         connection.channel.markClosed()
     }

@@ -9,6 +9,9 @@ import Glibc
 final class EventLoop: @unchecked Sendable {
     let config: HTTPServerConfig
     let handler: HTTPHandler
+    let screen: HTTPHeadScreen?
+    /// Request bytes held by all connections (`Connection.chargedBytes` summed).
+    var bufferedBytes = 0
     let clock: @Sendable () -> Double
     let epollFD: Int32
     let wakeFD: Int32
@@ -28,10 +31,11 @@ final class EventLoop: @unchecked Sendable {
 
     static let lingerSeconds = 2.0
 
-    init(config: HTTPServerConfig, listenFD: Int32, handler: @escaping HTTPHandler,
+    init(config: HTTPServerConfig, listenFD: Int32, screen: HTTPHeadScreen?, handler: @escaping HTTPHandler,
          clock: @escaping @Sendable () -> Double) throws(HTTPServerError) {
         self.config = config
         self.handler = handler
+        self.screen = screen
         self.clock = clock
         self.listenFD = listenFD
         epollFD = Epoll.create()

@@ -14,6 +14,10 @@ struct HTTPParser {
         case continueExpected
         /// A complete request, body de-chunked.
         case request(HTTPRequest)
+        /// Only with `reportsHeads`: a parsed head (empty body) before any of
+        /// its body is read, so the caller can refuse it early. `bodyLength`
+        /// is the declared length, nil for chunked bodies.
+        case head(HTTPRequest, bodyLength: Int?)
     }
 
     enum Phase {
@@ -23,6 +27,8 @@ struct HTTPParser {
         case chunkData(remaining: Int)
         case chunkDataEnd
         case trailers(bytes: Int)
+        /// A head was reported (`reportsHeads`); its body starts on the next call.
+        case screening
         case failed(HTTPParseError)
     }
 
@@ -40,6 +46,9 @@ struct HTTPParser {
     /// Path of the request being read, once its request line parsed.
     var currentPath: String?
     var body: [UInt8] = []
+    /// Report each head as `.head` before reading its body.
+    var reportsHeads = false
+    private var screened: Head?
 
     init(limits: Limits = Limits()) {
         self.limits = limits
@@ -83,6 +92,20 @@ struct HTTPParser {
                 throw error
             case .head:
                 guard let head = try takeHead() else { return nil }
+                if reportsHeads {
+                    screened = head
+                    phase = .screening
+                    let length: Int? = switch head.framing {
+                    case .none: 0
+                    case .length(let n): n
+                    case .chunked: nil
+                    }
+                    return .head(head.request, bodyLength: length)
+                }
+                if let event = try begin(head) { return event }
+            case .screening:
+                let head = screened!
+                screened = nil
                 if let event = try begin(head) { return event }
             case .body(let remaining):
                 let n = min(remaining, bufferedByteCount)

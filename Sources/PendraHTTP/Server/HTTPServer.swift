@@ -9,15 +9,20 @@ import Glibc
 public final class HTTPServer: @unchecked Sendable {
     private let config: HTTPServerConfig
     private let handler: HTTPHandler
+    private let screen: HTTPHeadScreen?
     private let clock: @Sendable () -> Double
     private let lock = NSLock()
     private var loop: EventLoop?
     private var port = 0
     private var stopped = false
 
-    public init(config: HTTPServerConfig, handler: @escaping HTTPHandler) {
+    /// `screen`, when given, sees every request head on the I/O thread before
+    /// its body is read; a response it returns is sent and the connection
+    /// closed with the body unread (authentication, routing, origin checks).
+    public init(config: HTTPServerConfig, screen: HTTPHeadScreen? = nil, handler: @escaping HTTPHandler) {
         self.config = config
         self.handler = handler
+        self.screen = screen
         self.clock = { SocketSupport.monotonicNow() }
     }
 
@@ -32,7 +37,7 @@ public final class HTTPServer: @unchecked Sendable {
         let (fd, bound) = try SocketSupport.listen(host: config.host, port: config.port)
         let loop: EventLoop
         do {
-            loop = try EventLoop(config: config, listenFD: fd, handler: handler, clock: clock)
+            loop = try EventLoop(config: config, listenFD: fd, screen: screen, handler: handler, clock: clock)
         } catch {
             close(fd)
             throw error

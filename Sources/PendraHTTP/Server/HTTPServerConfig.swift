@@ -17,6 +17,11 @@ public struct HTTPServerConfig: Sendable {
     /// Output a streaming response may queue for a peer that stopped reading
     /// before the connection is dropped.
     public var maxOutputBufferBytes = 4 * 1024 * 1024
+    /// Request bytes held across all connections (heads, bodies being read,
+    /// declared lengths of bodies under way); a request beyond it gets 503.
+    public var maxBufferedBytes = 256 * 1024 * 1024
+    /// Seconds from the end of a head to the end of its body (absolute).
+    public var bodyTimeout: Double = 60
 
     public init() {}
 }

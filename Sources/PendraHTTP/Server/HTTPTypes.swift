@@ -117,6 +117,11 @@ public protocol HTTPResponseWriter: AnyObject, Sendable {
     func onClose(_ handler: @escaping @Sendable () -> Void)
 }
 
+/// Called on the I/O thread with each request head (empty body) before the
+/// body is read; a response refuses the request, nil lets it proceed. Must be
+/// quick and must not block: it runs between reads of every connection.
+public typealias HTTPHeadScreen = @Sendable (HTTPRequest) -> HTTPResponse?
+
 /// The application side: called once per request, off the I/O thread.
 public typealias HTTPHandler = @Sendable (HTTPRequest, any HTTPResponseWriter) async -> Void
 

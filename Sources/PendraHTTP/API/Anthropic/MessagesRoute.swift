@@ -27,11 +27,16 @@ struct CountTokensRoute {
 
     func handle(_ ctx: RequestContext) async {
         do {
-            let req = try AnthropicRequest.parse(try RequestBody.parse(ctx.request), resolve: app.resolveModel, countOnly: true)
+            let raw = ctx.request
+            let req = try AnthropicRequest.parse(try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) },
+                                                 resolve: app.resolveModel, countOnly: true)
             let engine: ChatEngine
             do { engine = try await app.store.chat(req.chat.model) } catch { throw APIError.from(error, family: .anthropic) }
             let prepared: PreparedChat
-            do { prepared = try engine.prepare(req.chat) } catch { throw APIError.from(error) }
+            let chat = req.chat
+            prepared = try await WorkQueue.run { () throws(APIError) in
+                do throws(EngineError) { return try engine.prepare(chat) } catch { throw APIError.from(error) }
+            }
             ctx.sendJSON(JSON(["input_tokens": .int(prepared.tokens.count)]).bytes)
         } catch let e as APIError {
             ctx.fail(e)

@@ -6,12 +6,26 @@ struct EmbeddingsRoute {
     let app: PendraApp
 
     func handle(_ ctx: RequestContext) async {
+        // One deadline for the request (a model load does not count against
+        // it): parsing, tokenizing and embedding all end when it passes, and
+        // the 504 goes out then, whatever is still running.
+        let seconds = app.options.embeddingTimeout
+        var deadline = Self.now() + seconds
+        let timeout = APIError.timeout("Embedding request took longer than \(Self.text(seconds)); send smaller batches")
+        func left() -> Double { max(0, deadline - Self.now()) }
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let raw = ctx.request
+            let body = try await withDeadline(left(), error: timeout, onTimeout: {}) {
+                try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) }
+            }
             let model = app.resolveModel(try body.string("model", required: true)!)
             let engine: EmbeddingEngine
+            let loadStart = Self.now()
             do { engine = try await app.store.embedding(model) } catch { throw APIError.from(error) }
-            let inputs = try Self.inputs(body, engine: engine)
+            deadline += Self.now() - loadStart
+            let inputs = try await withDeadline(left(), error: timeout, onTimeout: {}) {
+                try await WorkQueue.run { () throws(APIError) in try Self.inputs(body, engine: engine) }
+            }
             if let d = try body.int("dimensions", min: 1), d != engine.dimensions {
                 throw APIError.badRequest("This model gives \(engine.dimensions)-dimensional embeddings and cannot shorten them to \(d); omit 'dimensions' or pass \(engine.dimensions)", param: "dimensions")
             }
@@ -21,10 +35,12 @@ struct EmbeddingsRoute {
             }
             _ = try body.string("user")
 
-            let vectors = try await withTimeout(app.options.embeddingTimeout) {
-                try await engine.embed(inputs)
-            }
             let tokens = inputs.reduce(0) { $0 + $1.count }
+            try app.reserveTokens(ctx, tokens)
+            let cancel = CancellationFlag()
+            let vectors = try await withDeadline(left(), error: timeout, onTimeout: { cancel.cancel() }) {
+                try await engine.embed(inputs, cancel: cancel)
+            }
             let data: [JSON] = vectors.enumerated().map { i, v in
                 ["object": "embedding", "index": .int(i),
                  "embedding": format == "base64" ? .string(Self.base64(v)) : .array(v.map { .double(Double($0)) })]
@@ -70,6 +86,12 @@ struct EmbeddingsRoute {
         return out
     }
 
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    static func text(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+
     /// Little-endian float32, base64 (what the OpenAI SDK decodes).
     static func base64(_ v: [Float]) -> String {
         var bytes = [UInt8]()
@@ -83,18 +105,38 @@ struct EmbeddingsRoute {
     }
 }
 
-struct TimeoutError: Error {}
-
-/// Runs `body`, failing with a 504 when it takes longer than `seconds`.
-func withTimeout<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            throw APIError.timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches")
+/// Runs `body` with a deadline. At `seconds` the caller gets `error` at once
+/// (a task group would wait for a child that cannot be cancelled) and
+/// `onTimeout` stops the work, which ends at its next check.
+func withDeadline<T: Sendable>(_ seconds: Double, error: APIError, onTimeout: @escaping @Sendable () -> Void,
+                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let race = FirstResult<T>()
+    return try await withCheckedThrowingContinuation { c in
+        race.install(c)
+        Task {
+            do { race.resume(.success(try await body())) } catch { race.resume(.failure(error)) }
         }
-        let first = try await group.next()!
-        group.cancelAll()
-        return first
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+            if race.resume(.failure(error)) { onTimeout() }
+        }
+    }
+}
+
+/// The first of several results resumes the continuation; later ones are dropped.
+final class FirstResult<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
+
+    func install(_ c: CheckedContinuation<T, Error>) { lock.withLock { continuation = c } }
+
+    /// True if this result was the first.
+    @discardableResult
+    func resume(_ result: Result<T, Error>) -> Bool {
+        let c: CheckedContinuation<T, Error>? = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume(with: result)
+        return c != nil
     }
 }

@@ -16,11 +16,15 @@ struct ModelAdminRoute {
 
     func unload(_ ctx: RequestContext) async {
         let id = ctx.params["id"] ?? ""
-        do {
-            let was = try app.store.unload(id)
+        do throws(APIError) {
+            // Unloading waits for the engine thread to stop: not on the cooperative pool.
+            let store = app.store
+            let was = try await WorkQueue.run { () throws(APIError) in
+                do throws(ModelStoreError) { return try store.unload(id) } catch { throw Self.error(error) }
+            }
             ctx.sendJSON(JSON(["id": .string(id), "loaded": false, "was_loaded": .bool(was)]).bytes)
         } catch {
-            ctx.fail(Self.error(error))
+            ctx.fail(error)
         }
     }
 

@@ -20,21 +20,18 @@ struct GenerationRunner {
     func start(_ request: ChatRequest) async throws(APIError) -> Started {
         let engine: ChatEngine
         do { engine = try await app.store.chat(request.model) } catch { throw .from(error, family: ctx.family) }
-        do {
-            let (prepared, stream) = try engine.generate(request)
-            let id = stream.id
-            ctx.writer.onClose { engine.cancel(id) }
-            return Started(engine: engine, prepared: prepared, stream: stream)
-        } catch {
-            throw .from(error)
-        }
+        let (prepared, stream) = try await app.admit(ctx, engine: engine, request: request)
+        let id = stream.id
+        ctx.writer.onClose { engine.cancel(id) }
+        return Started(engine: engine, prepared: prepared, stream: stream)
     }
 
     /// Parses the body with `parse` and starts its generation; nil when
     /// the request failed and its error was sent.
     func begin<R>(_ parse: (RequestBody) throws(APIError) -> R, chat: (R) -> ChatRequest) async -> (R, Started)? {
         do {
-            let request = try parse(try RequestBody.parse(ctx.request))
+            let raw = ctx.request
+            let request = try parse(try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) })
             return (request, try await start(chat(request)))
         } catch {
             ctx.fail(error)

@@ -9,9 +9,11 @@ struct RequestBody {
 
     /// Checks the content type and parses the body as a JSON object.
     static func parse(_ request: HTTPRequest) throws(APIError) -> RequestBody {
-        if let type = request.headers["Content-Type"]?.lowercased(),
-           !type.hasPrefix("application/json"), !type.contains("+json") {
-            throw .badRequest("Content-Type must be application/json, not \(type)")
+        // Required, not merely checked when present: a body without it is
+        // what a page's no-cors fetch sends (see BrowserGuard).
+        guard BrowserGuard.isJSON(request.headers["Content-Type"]) else {
+            let type = request.headers["Content-Type"].map { "not \(BrowserGuard.quoted($0))" } ?? "and it is missing"
+            throw .unsupportedMediaType("Content-Type must be application/json, \(type)")
         }
         guard !request.body.isEmpty else { throw .badRequest("Request body is empty; expected a JSON object") }
         let json: JSON
