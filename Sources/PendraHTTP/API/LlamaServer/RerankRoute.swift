@@ -17,7 +17,9 @@ struct RerankRoute {
             let engine: EmbeddingEngine
             do { engine = try await app.store.reranker(model) } catch { throw APIError.from(error) }
             let pairs = documents.map { engine.rerankTokens(query: query, document: $0) }
-            let scores = try await withTimeout(app.options.embeddingTimeout) { try await engine.score(pairs) }
+            let seconds = app.options.embeddingTimeout
+            let scores = try await withDeadline(seconds, error: .timeout("Rerank request took longer than \(Int(seconds)) s; send fewer documents"),
+                                                onTimeout: {}) { try await engine.score(pairs) }
             let tokens = pairs.reduce(0) { $0 + $1.count }
             app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
             let ranked = Self.ranked(scores, topN: topN)

@@ -75,7 +75,10 @@ struct OllamaEmbedRoute {
     }
 
     private func vectors(_ engine: EmbeddingEngine, _ inputs: [[Token]]) async throws -> [[Float]] {
-        try await withTimeout(app.options.embeddingTimeout) { try await engine.embed(inputs) }
+        let seconds = app.options.embeddingTimeout
+        let cancel = CancellationFlag()
+        return try await withDeadline(seconds, error: .timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches"),
+                                      onTimeout: { cancel.cancel() }) { try await engine.embed(inputs, cancel: cancel) }
     }
 
     /// `input`: a string or a list of strings.
