@@ -64,16 +64,7 @@ struct OllamaRequest {
         try refuseImages(m)
         var msg = ChatMessage(role: role, content: try m.string("content") ?? "")
         msg.name = try m.string("tool_name")
-        for (i, c) in (try m.array("tool_calls") ?? []).enumerated() {
-            guard let co = c.object else { throw m.wrongType("tool_calls[\(i)]", "an object", c) }
-            let call = m.nested(co, at: "tool_calls[\(i)]")
-            guard let fo = try call.object("function") else { throw call.missing("function") }
-            let f = call.nested(fo, at: "function")
-            let name = try f.string("name", required: true)!
-            // Ollama sends arguments as an object; the templates want JSON text.
-            let args = f.raw("arguments").map { $0.string ?? $0.serialized } ?? "{}"
-            msg.toolCalls.append(ChatToolCall(id: try call.string("id") ?? "call_\(i)", name: name, arguments: args))
-        }
+        msg.toolCalls = try OpenAITools.parseCalls(m)
         return msg
     }
 

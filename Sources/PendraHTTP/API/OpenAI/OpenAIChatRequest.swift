@@ -81,18 +81,7 @@ struct OpenAIChatRequest {
             if msg.reasoning == nil { msg.reasoning = try m.string("reasoning") }
         }
         if role == "tool" && msg.toolCallID == nil { throw m.missing("tool_call_id") }
-        if let calls = try m.array("tool_calls") {
-            for (i, c) in calls.enumerated() {
-                guard let co = c.object else { throw m.wrongType("tool_calls[\(i)]", "an object", c) }
-                let call = m.nested(co, at: "tool_calls[\(i)]")
-                guard let fo = try call.object("function") else { throw call.missing("function") }
-                let f = call.nested(fo, at: "function")
-                let name = try f.string("name", required: true)!
-                // Arguments are JSON text on the wire; some clients send an object.
-                let args = f.raw("arguments").map { $0.string ?? $0.serialized } ?? "{}"
-                msg.toolCalls.append(ChatToolCall(id: try call.string("id") ?? "call_\(i)", name: name, arguments: args))
-            }
-        }
+        msg.toolCalls = try OpenAITools.parseCalls(m)
         return msg
     }
 
@@ -138,6 +127,23 @@ struct OpenAIChatRequest {
 
 /// OpenAI `tools` and `tool_choice`.
 enum OpenAITools {
+    /// A message's `tool_calls` (`{id, function: {name, arguments}}`), as
+    /// OpenAI and Ollama clients both send them. Arguments are JSON text on
+    /// OpenAI's wire and an object on Ollama's; the templates want text.
+    static func parseCalls(_ m: RequestBody) throws(APIError) -> [ChatToolCall] {
+        var calls: [ChatToolCall] = []
+        for (i, c) in (try m.array("tool_calls") ?? []).enumerated() {
+            guard let co = c.object else { throw m.wrongType("tool_calls[\(i)]", "an object", c) }
+            let call = m.nested(co, at: "tool_calls[\(i)]")
+            guard let fo = try call.object("function") else { throw call.missing("function") }
+            let f = call.nested(fo, at: "function")
+            let name = try f.string("name", required: true)!
+            let args = f.raw("arguments").map { $0.string ?? $0.serialized } ?? "{}"
+            calls.append(ChatToolCall(id: try call.string("id") ?? "call_\(i)", name: name, arguments: args))
+        }
+        return calls
+    }
+
     static func parseTools(_ body: RequestBody) throws(APIError) -> [ChatTool] {
         guard let list = try body.array("tools") else { return [] }
         var tools: [ChatTool] = []
