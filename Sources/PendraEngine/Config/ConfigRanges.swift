@@ -21,6 +21,7 @@ enum ConfigRanges {
         "max_waiting": Range(lo: 1, hi: 1e6),
         "chat_timeout_seconds": Range(lo: 0, hi: 86_400, aboveLo: true, unit: " seconds"),
         "embedding_timeout_seconds": Range(lo: 0, hi: 86_400, aboveLo: true, unit: " seconds"),
+        "load_timeout_seconds": Range(lo: 0, hi: 86_400, aboveLo: true, unit: " seconds"),
         "max_body_mb": Range(lo: 1, hi: 4096),
         "max_header_kb": Range(lo: 1, hi: 1024),
         "header_timeout_seconds": Range(lo: 0, hi: 3600, aboveLo: true, unit: " seconds"),

@@ -95,6 +95,7 @@ extension ServerConfig {
             maxConnections: try s.int("max_connections", min: 1) ?? 4096,
             source: path)
         config.apiKeysFile = keysFile
+        config.loadTimeoutSeconds = try s.double("load_timeout_seconds") ?? 600
         config.security = try SecurityConfig.load(server: server, file: path)
         return config
     }

@@ -72,6 +72,9 @@ public struct ServerConfig: Sendable {
     public var maxWaiting: Int
     public var chatTimeoutSeconds: Double
     public var embeddingTimeoutSeconds: Double
+    /// Seconds one model load may take; past it the load is abandoned
+    /// (llama.cpp's progress callback stops reading the weights).
+    public var loadTimeoutSeconds: Double = 600
     /// HTTP limits: request body bytes (413), header bytes (431), seconds to
     /// receive the headers, idle keep-alive seconds, open connections (503).
     public var maxBodyBytes: Int

@@ -29,11 +29,11 @@ extension EmbeddingEngine {
     }
 
     /// One relevance score per pair (the first classifier output), in order.
-    public func score(_ pairs: [[Token]]) async throws(EngineError) -> [Float] {
+    public func score(_ pairs: [[Token]], cancel: CancellationFlag? = nil) async throws(EngineError) -> [Float] {
         guard isReranker else {
             throw .invalidRequest("this model is not a reranker (its pooling type is not rank)")
         }
-        return try await embed(pairs).map { $0.first ?? 0 }
+        return try await embed(pairs, cancel: cancel).map { $0.first ?? 0 }
     }
 }
 

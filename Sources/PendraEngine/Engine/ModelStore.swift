@@ -7,6 +7,8 @@ public enum ModelStoreError: Error, Sendable, CustomStringConvertible {
     case wrongCapability(id: String, has: Capability, wanted: Capability)
     case notLoaded(String)
     case loadFailed(id: String, reason: String)
+    /// The load passed `load_timeout_seconds` and was abandoned (HTTP 504).
+    case loadTimedOut(id: String, seconds: Double)
     /// Not enough of the memory budget even after unloading what may be unloaded.
     case noMemory(id: String, needed: UInt64, budget: UInt64, inUse: UInt64)
 
@@ -18,6 +20,8 @@ public enum ModelStoreError: Error, Sendable, CustomStringConvertible {
             "The model '\(id)' is a \(has.rawValue) model and cannot serve \(wanted.rawValue) requests"
         case .notLoaded(let id): "The model '\(id)' is not loaded"
         case .loadFailed(let id, let reason): "The model '\(id)' could not be loaded: \(reason)"
+        case .loadTimedOut(let id, let seconds):
+            "Loading the model '\(id)' took longer than \(seconds) s (load_timeout_seconds) and was abandoned"
         case .noMemory(let id, let needed, let budget, let inUse):
             "The model '\(id)' needs about \(needed >> 20) MiB (weights, KV cache and compute buffers) but only \((budget - min(budget, inUse)) >> 20) MiB of the \(budget >> 20) MiB memory budget is free, and the other loaded models are preloaded or busy"
         }
@@ -221,6 +225,8 @@ public final class ModelStore: @unchecked Sendable {
         let measured: LlamaBufferSizes
         do {
             (engine, measured) = try LlamaBackend.measuringBuffers { () throws -> Engine in try self.makeEngine(m) }
+        } catch ModelLoadError.timedOut {
+            throw .loadTimedOut(id: m.id, seconds: config.loadTimeoutSeconds)
         } catch {
             throw .loadFailed(id: m.id, reason: "\(error)")
         }
@@ -234,7 +240,8 @@ public final class ModelStore: @unchecked Sendable {
     }
 
     private func makeEngine(_ m: ModelEntry) throws -> Engine {
-        let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.loadTimeoutSeconds * 1e9)
+        let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers, deadline: deadline)
         let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
         let context = m.contextSize ?? min(trained, 8192)
         let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount

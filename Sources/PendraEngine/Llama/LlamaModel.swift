@@ -8,6 +8,8 @@ public enum ModelLoadError: Error, CustomStringConvertible, Sendable {
     case unreadable(path: String, reason: String)
     case invalid(path: String, reason: String)
     case contextFailed(path: String, reason: String)
+    /// The load passed its deadline and was abandoned.
+    case timedOut(path: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,7 @@ public enum ModelLoadError: Error, CustomStringConvertible, Sendable {
         case .unreadable(let p, let r): "cannot read model file \(p): \(r)"
         case .invalid(let p, let r): "cannot load model \(p): \(r)"
         case .contextFailed(let p, let r): "cannot create a context for \(p): \(r)"
+        case .timedOut(let p): "loading \(p) took longer than load_timeout_seconds and was abandoned"
         }
     }
 }
@@ -42,7 +45,9 @@ public final class LlamaModel: @unchecked Sendable {
     public let specialTextEscaper: SpecialTextEscaper
 
     /// Loads the weights. `gpuLayers < 0` puts every layer on the GPU when a GPU backend exists.
-    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true) throws {
+    /// Past `deadline` (DispatchTime uptime nanoseconds) the load stops
+    /// between tensors and throws `timedOut`.
+    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true, deadline: UInt64? = nil) throws {
         LlamaBackend.ensureInitialized()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -60,7 +65,20 @@ public final class LlamaModel: @unchecked Sendable {
         var params = llama_model_default_params()
         params.n_gpu_layers = Int32(clamping: gpuLayers < 0 ? 999 : gpuLayers)
         if !useMmap { params.load_mode = LLAMA_LOAD_MODE_NONE }
-        guard let model = llama_model_load_from_file(path, params) else {
+        let watch = deadline.map(LoadDeadline.init)
+        if let watch {
+            params.progress_callback_user_data = Unmanaged.passUnretained(watch).toOpaque()
+            params.progress_callback = { _, user in
+                guard let user else { return true }
+                return Unmanaged<LoadDeadline>.fromOpaque(user).takeUnretainedValue().check()
+            }
+        }
+        let loaded = withExtendedLifetime(watch) { llama_model_load_from_file(path, params) }
+        if watch?.expired == true {
+            if let loaded { llama_model_free(loaded) }
+            throw ModelLoadError.timedOut(path: path)
+        }
+        guard let model = loaded else {
             throw ModelLoadError.invalid(path: path, reason: "llama.cpp could not load it (unsupported architecture or corrupt tensors; see the log)")
         }
         guard let vocab = llama_model_get_vocab(model) else {

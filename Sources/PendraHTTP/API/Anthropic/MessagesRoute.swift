@@ -28,7 +28,7 @@ struct CountTokensRoute {
     func handle(_ ctx: RequestContext) async {
         do {
             let raw = ctx.request
-            let req = try AnthropicRequest.parse(try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) },
+            let req = try AnthropicRequest.parse(try await RequestBody.read(raw),
                                                  resolve: app.resolveModel, countOnly: true)
             let engine: ChatEngine
             do { engine = try await app.store.chat(req.chat.model) } catch { throw APIError.from(error, family: .anthropic) }

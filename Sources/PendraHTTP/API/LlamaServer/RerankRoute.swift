@@ -7,19 +7,27 @@ struct RerankRoute {
     let app: PendraApp
 
     func handle(_ ctx: RequestContext) async {
+        let seconds = app.options.embeddingTimeout
+        var deadline = RequestDeadline(seconds: seconds, error: .timeout("Rerank request took longer than \(Int(seconds)) s; send fewer documents"))
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let raw = ctx.request
+            let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
             let model = app.resolveModel(try body.string("model", required: true)!)
             let query = try body.string("query", required: true)!
             let documents = try Self.documents(body)
             let topN = try body.int("top_n", min: 0) ?? documents.count
             let returnDocuments = try body.bool("return_documents") ?? false
-            let engine: EmbeddingEngine
-            do { engine = try await app.store.reranker(model) } catch { throw APIError.from(error) }
-            let pairs = documents.map { engine.rerankTokens(query: query, document: $0) }
-            let seconds = app.options.embeddingTimeout
-            let scores = try await withDeadline(seconds, error: .timeout("Rerank request took longer than \(Int(seconds)) s; send fewer documents"),
-                                                onTimeout: {}) { try await engine.score(pairs) }
+            let engine: EmbeddingEngine = try await deadline.excluding {
+                do { return try await app.store.reranker(model) } catch let e as ModelStoreError { throw APIError.from(e) }
+            }
+            let pairs = try await deadline.work { cancel throws(APIError) in
+                try documents.map { d throws(APIError) in
+                    if cancel.isCancelled { throw .timeout() }
+                    return engine.rerankTokens(query: query, document: d)
+                }
+            }
+            try app.reserveTokens(ctx, pairs.reduce(0) { $0 + $1.count })
+            let scores = try await deadline.engine { cancel in try await engine.score(pairs, cancel: cancel) }
             let tokens = pairs.reduce(0) { $0 + $1.count }
             app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
             let ranked = Self.ranked(scores, topN: topN)

@@ -8,7 +8,7 @@ struct TokenizeRoute {
 
     func tokenize(_ ctx: RequestContext) async {
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let body = try await RequestBody.read(ctx.request)
             let model = try await model(body)
             let content = try body.string("content") ?? ""
             let tokens = model.tokenize(content, addSpecial: try body.bool("add_special") ?? false,
@@ -32,7 +32,7 @@ struct TokenizeRoute {
 
     func detokenize(_ ctx: RequestContext) async {
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let body = try await RequestBody.read(ctx.request)
             let model = try await model(body)
             var tokens: [Token] = []
             for (i, v) in (try body.array("tokens") ?? []).enumerated() {
@@ -51,7 +51,7 @@ struct TokenizeRoute {
     /// The prompt a chat completions body renders to (messages, tools).
     func applyTemplate(_ ctx: RequestContext) async {
         do {
-            var body = try RequestBody.parse(ctx.request)
+            var body = try await RequestBody.read(ctx.request)
             var o = body.object
             if o["model"] == nil { o["model"] = .string(try defaultModel(chat: true)) }
             body = RequestBody(object: o)

@@ -17,7 +17,7 @@ struct OllamaChatRoute {
         let started: GenerationRunner.Started
         let load: UInt64
         do throws(APIError) {
-            var r = try OllamaRequest.parse(try RequestBody.parse(ctx.request), kind: kind)
+            var r = try OllamaRequest.parse(try await RequestBody.read(ctx.request), kind: kind)
             let entry = try OllamaModels.entry(app, r.chat.model)
             guard entry.capability == .chat else {
                 throw .badRequest("\"\(entry.id)\" does not support \(kind == .chat ? "chat" : "generate")", param: "model")

@@ -8,27 +8,22 @@ struct OllamaEmbedRoute {
 
     func embed(_ ctx: RequestContext) async {
         let arrived = DispatchTime.now().uptimeNanoseconds
+        var deadline = deadline()
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let raw = ctx.request
+            let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
             let texts = try Self.inputs(body)
             let truncate = try body.bool("truncate") ?? true
-            let (engine, model, load) = try await engine(body)
+            let (engine, model, load) = try await deadline.excluding { try await self.engine(body) }
             if let d = try body.int("dimensions", min: 1), d != engine.dimensions {
                 throw APIError.badRequest("This model gives \(engine.dimensions)-dimensional embeddings and cannot shorten them to \(d); omit 'dimensions' or pass \(engine.dimensions)", param: "dimensions")
             }
-            var inputs: [[Token]] = []
-            for (i, text) in texts.enumerated() {
-                var tokens = engine.tokenize(text)
-                if tokens.count > engine.maxInputTokens {
-                    guard truncate else {
-                        throw APIError.badRequest("input \(i) has \(tokens.count) tokens, more than this model's context of \(engine.maxInputTokens); shorten it or set truncate: true", param: "input")
-                    }
-                    tokens = Array(tokens.prefix(engine.maxInputTokens))
-                }
-                inputs.append(tokens)
+            let inputs = try await deadline.work { cancel throws(APIError) in
+                try Self.tokenize(texts, engine: engine, truncate: truncate, cancel: cancel)
             }
-            let vectors = inputs.isEmpty ? [] : try await vectors(engine, inputs)
             let tokens = inputs.reduce(0) { $0 + $1.count }
+            try app.reserveTokens(ctx, tokens)
+            let vectors = inputs.isEmpty ? [] : try await deadline.engine { cancel in try await engine.embed(inputs, cancel: cancel) }
             app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
             var o = JSONObject()
             o["model"] = .string(model)
@@ -42,22 +37,49 @@ struct OllamaEmbedRoute {
         }
     }
 
+    /// Ollama truncates an input longer than the context unless told not to.
+    static func tokenize(_ texts: [String], engine: EmbeddingEngine, truncate: Bool,
+                         cancel: CancellationFlag) throws(APIError) -> [[Token]] {
+        var inputs: [[Token]] = []
+        for (i, text) in texts.enumerated() {
+            if cancel.isCancelled { throw .timeout() }
+            var tokens = engine.tokenize(text)
+            if tokens.count > engine.maxInputTokens {
+                guard truncate else {
+                    throw APIError.badRequest("input \(i) has \(tokens.count) tokens, more than this model's context of \(engine.maxInputTokens); shorten it or set truncate: true", param: "input")
+                }
+                tokens = Array(tokens.prefix(engine.maxInputTokens))
+            }
+            inputs.append(tokens)
+        }
+        return inputs
+    }
+
     /// The legacy endpoint: one prompt, one `embedding`; an empty prompt
     /// gives an empty vector, as Ollama answers it.
     func embeddings(_ ctx: RequestContext) async {
+        var deadline = deadline()
         do {
-            let body = try RequestBody.parse(ctx.request)
+            let raw = ctx.request
+            let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
             let prompt = try body.string("prompt") ?? ""
-            let (engine, model, _) = try await engine(body)
+            let (engine, model, _) = try await deadline.excluding { try await self.engine(body) }
             guard !prompt.isEmpty else { return ctx.sendJSON(JSON(["embedding": []]).bytes) }
-            var tokens = engine.tokenize(prompt)
-            if tokens.count > engine.maxInputTokens { tokens = Array(tokens.prefix(engine.maxInputTokens)) }
-            let v = try await vectors(engine, [tokens])
-            app.account(ctx, model: model, usage: Usage(promptTokens: tokens.count))
+            let inputs = try await deadline.work { cancel throws(APIError) in
+                try Self.tokenize([prompt], engine: engine, truncate: true, cancel: cancel)
+            }
+            try app.reserveTokens(ctx, inputs[0].count)
+            let v = try await deadline.engine { cancel in try await engine.embed(inputs, cancel: cancel) }
+            app.account(ctx, model: model, usage: Usage(promptTokens: inputs[0].count))
             ctx.sendJSON(JSON(["embedding": Self.vector(v[0])]).bytes)
         } catch {
             ctx.fail(Self.apiError(error))
         }
+    }
+
+    private func deadline() -> RequestDeadline {
+        let seconds = app.options.embeddingTimeout
+        return RequestDeadline(seconds: seconds, error: .timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches"))
     }
 
     private func engine(_ body: RequestBody) async throws -> (EmbeddingEngine, String, UInt64) {
@@ -72,13 +94,6 @@ struct OllamaEmbedRoute {
         } catch {
             throw OllamaModels.error(error)
         }
-    }
-
-    private func vectors(_ engine: EmbeddingEngine, _ inputs: [[Token]]) async throws -> [[Float]] {
-        let seconds = app.options.embeddingTimeout
-        let cancel = CancellationFlag()
-        return try await withDeadline(seconds, error: .timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches"),
-                                      onTimeout: { cancel.cancel() }) { try await engine.embed(inputs, cancel: cancel) }
     }
 
     /// `input`: a string or a list of strings.

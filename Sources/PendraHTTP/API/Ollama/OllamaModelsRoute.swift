@@ -24,7 +24,7 @@ struct OllamaModelsRoute {
 
     func show(_ ctx: RequestContext) async {
         do throws(APIError) {
-            let body = try RequestBody.parse(ctx.request)
+            let body = try await RequestBody.read(ctx.request)
             // `name` is the older spelling some clients still send.
             let name = try body.string("name")
             guard let id = try body.string("model") ?? name else { throw body.missing("model") }

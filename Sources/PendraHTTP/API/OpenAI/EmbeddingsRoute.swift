@@ -8,24 +8,18 @@ struct EmbeddingsRoute {
     func handle(_ ctx: RequestContext) async {
         // One deadline for the request (a model load does not count against
         // it): parsing, tokenizing and embedding all end when it passes, and
-        // the 504 goes out then, whatever is still running.
+        // the 504 goes out then, each stage cancelled at its next check.
         let seconds = app.options.embeddingTimeout
-        var deadline = Self.now() + seconds
-        let timeout = APIError.timeout("Embedding request took longer than \(Self.text(seconds)); send smaller batches")
-        func left() -> Double { max(0, deadline - Self.now()) }
+        var deadline = RequestDeadline(seconds: seconds, error: .timeout(
+            "Embedding request took longer than \(Self.text(seconds)); send smaller batches"))
         do {
             let raw = ctx.request
-            let body = try await withDeadline(left(), error: timeout, onTimeout: {}) {
-                try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) }
-            }
+            let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
             let model = app.resolveModel(try body.string("model", required: true)!)
-            let engine: EmbeddingEngine
-            let loadStart = Self.now()
-            do { engine = try await app.store.embedding(model) } catch { throw APIError.from(error) }
-            deadline += Self.now() - loadStart
-            let inputs = try await withDeadline(left(), error: timeout, onTimeout: {}) {
-                try await WorkQueue.run { () throws(APIError) in try Self.inputs(body, engine: engine) }
+            let engine: EmbeddingEngine = try await deadline.excluding {
+                do { return try await app.store.embedding(model) } catch let e as ModelStoreError { throw APIError.from(e) }
             }
+            let inputs = try await deadline.work { cancel throws(APIError) in try Self.inputs(body, engine: engine, cancel: cancel) }
             if let d = try body.int("dimensions", min: 1), d != engine.dimensions {
                 throw APIError.badRequest("This model gives \(engine.dimensions)-dimensional embeddings and cannot shorten them to \(d); omit 'dimensions' or pass \(engine.dimensions)", param: "dimensions")
             }
@@ -37,10 +31,7 @@ struct EmbeddingsRoute {
 
             let tokens = inputs.reduce(0) { $0 + $1.count }
             try app.reserveTokens(ctx, tokens)
-            let cancel = CancellationFlag()
-            let vectors = try await withDeadline(left(), error: timeout, onTimeout: { cancel.cancel() }) {
-                try await engine.embed(inputs, cancel: cancel)
-            }
+            let vectors = try await deadline.engine { cancel in try await engine.embed(inputs, cancel: cancel) }
             let data: [JSON] = vectors.enumerated().map { i, v in
                 ["object": "embedding", "index": .int(i),
                  "embedding": format == "base64" ? .string(Self.base64(v)) : .array(v.map { .double(Double($0)) })]
@@ -58,9 +49,12 @@ struct EmbeddingsRoute {
     }
 
     /// A string, an array of strings, an array of token ids, or an array of those.
-    static func inputs(_ body: RequestBody, engine: EmbeddingEngine) throws(APIError) -> [[Token]] {
+    /// Tokenizing stops between inputs once `cancel` is set (the deadline passed).
+    static func inputs(_ body: RequestBody, engine: EmbeddingEngine,
+                       cancel: CancellationFlag = CancellationFlag()) throws(APIError) -> [[Token]] {
         guard let v = body.raw("input") else { throw body.missing("input") }
         func tokens(_ j: JSON, _ at: String) throws(APIError) -> [Token] {
+            if cancel.isCancelled { throw .timeout() }
             if let s = j.string {
                 guard !s.isEmpty else { throw .badRequest("'\(at)' is an empty string", param: "input") }
                 return engine.tokenize(s)
@@ -86,8 +80,6 @@ struct EmbeddingsRoute {
         return out
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
     static func text(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
@@ -102,41 +94,5 @@ struct EmbeddingsRoute {
             bytes.append(UInt8((b >> 16) & 0xFF)); bytes.append(UInt8(b >> 24))
         }
         return Data(bytes).base64EncodedString()
-    }
-}
-
-/// Runs `body` with a deadline. At `seconds` the caller gets `error` at once
-/// (a task group would wait for a child that cannot be cancelled) and
-/// `onTimeout` stops the work, which ends at its next check.
-func withDeadline<T: Sendable>(_ seconds: Double, error: APIError, onTimeout: @escaping @Sendable () -> Void,
-                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let race = FirstResult<T>()
-    return try await withCheckedThrowingContinuation { c in
-        race.install(c)
-        Task {
-            do { race.resume(.success(try await body())) } catch { race.resume(.failure(error)) }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-            if race.resume(.failure(error)) { onTimeout() }
-        }
-    }
-}
-
-/// The first of several results resumes the continuation; later ones are dropped.
-final class FirstResult<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<T, Error>?
-
-    func install(_ c: CheckedContinuation<T, Error>) { lock.withLock { continuation = c } }
-
-    /// True if this result was the first.
-    @discardableResult
-    func resume(_ result: Result<T, Error>) -> Bool {
-        let c: CheckedContinuation<T, Error>? = lock.withLock {
-            defer { continuation = nil }
-            return continuation
-        }
-        c?.resume(with: result)
-        return c != nil
     }
 }

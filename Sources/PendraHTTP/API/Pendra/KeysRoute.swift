@@ -19,7 +19,7 @@ struct KeysRoute {
             guard !app.keyRegistry.snapshot.isOpen else {
                 throw APIError(status: 409, message: "This server is open (no API keys are configured), so there are no keys to manage; configure an owner key in server.api_keys or PENDRA_API_KEYS first")
             }
-            let body = ctx.request.body.isEmpty ? RequestBody(object: JSONObject()) : try RequestBody.parse(ctx.request)
+            let body = try await ctx.request.body.isEmpty ? RequestBody(object: JSONObject()) : RequestBody.read(ctx.request)
             let roleName = try body.string("role") ?? "member"
             guard let role = KeyRole(rawValue: roleName) else { throw body.invalid("role", "'\(roleName)' is not owner or member") }
             let organisation = try body.string("organisation") ?? ctx.organisation

@@ -31,6 +31,7 @@ extension APIError {
         case .wrongCapability: .badRequest(e.description, param: "model")
         case .notLoaded: .overloaded(e.description, retryAfter: 1)
         case .loadFailed: .workerError(e.description)
+        case .loadTimedOut: .timeout(e.description)
         case .noMemory: .overloaded(e.description, retryAfter: 5)
         }
     }

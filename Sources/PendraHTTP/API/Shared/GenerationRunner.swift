@@ -31,7 +31,7 @@ struct GenerationRunner {
     func begin<R>(_ parse: (RequestBody) throws(APIError) -> R, chat: (R) -> ChatRequest) async -> (R, Started)? {
         do {
             let raw = ctx.request
-            let request = try parse(try await WorkQueue.run { () throws(APIError) in try RequestBody.parse(raw) })
+            let request = try parse(try await RequestBody.read(raw))
             return (request, try await start(chat(request)))
         } catch {
             ctx.fail(error)
@@ -40,31 +40,46 @@ struct GenerationRunner {
     }
 }
 
-/// Fires once if `touch` is not called for `timeout` seconds.
+/// Fires once if `touch` is not called for `timeout` seconds. The timer
+/// only calls `check`; the clock is injected so a test can move time by hand.
 final class IdleWatchdog: @unchecked Sendable {
     private let lock = NSLock()
-    private var lastTouch = DispatchTime.now().uptimeNanoseconds
+    private let timeoutNanos: UInt64
+    private let clock: @Sendable () -> UInt64
+    private let onExpiry: @Sendable () -> Void
+    private var lastTouch: UInt64
     private var _fired = false
-    private let timer: DispatchSourceTimer
+    private var timer: DispatchSourceTimer?
 
-    init(timeout: Double, onExpiry: @escaping @Sendable () -> Void) {
-        timer = DispatchSource.makeTimerSource(queue: .global())
-        let interval = max(0.05, min(1, timeout / 4))
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [weak self] in
-            guard let self else { return }
-            let expired = self.lock.withLock { () -> Bool in
-                guard !self._fired else { return false }
-                let idle = Double(DispatchTime.now().uptimeNanoseconds - self.lastTouch) / 1e9
-                if idle > timeout { self._fired = true; return true }
-                return false
-            }
-            if expired { onExpiry() }
-        }
-        timer.resume()
+    /// `tick`: how often the timer checks; nil means no timer (the caller
+    /// drives `check`, as the tests do).
+    init(timeout: Double, clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
+         tick: Double? = nil, startTimer: Bool = true, onExpiry: @escaping @Sendable () -> Void) {
+        self.timeoutNanos = UInt64(timeout * 1e9)
+        self.clock = clock
+        self.onExpiry = onExpiry
+        self.lastTouch = clock()
+        guard startTimer else { return }
+        let t = DispatchSource.makeTimerSource(queue: .global())
+        let interval = tick ?? max(0.05, min(1, timeout / 4))
+        t.schedule(deadline: .now() + interval, repeating: interval)
+        t.setEventHandler { [weak self] in self?.check() }
+        t.resume()
+        timer = t
     }
 
-    func touch() { lock.withLock { lastTouch = DispatchTime.now().uptimeNanoseconds } }
+    /// Fires `onExpiry` (once) when more than `timeout` has passed since the last touch.
+    func check() {
+        let expired = lock.withLock { () -> Bool in
+            guard !_fired else { return false }
+            let now = clock()
+            if now > lastTouch, now - lastTouch > timeoutNanos { _fired = true; return true }
+            return false
+        }
+        if expired { onExpiry() }
+    }
+
+    func touch() { lock.withLock { lastTouch = clock() } }
     var fired: Bool { lock.withLock { _fired } }
-    func stop() { timer.cancel() }
+    func stop() { timer?.cancel() }
 }
