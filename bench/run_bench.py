@@ -45,6 +45,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import (Client, StreamResult, _ms, make_text, percentile,  # noqa: E402
                      run_concurrent, short_messages, summarize)
+import spec_edit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,6 +255,10 @@ def sc_mixed(base: str, model: str, running: int, running_tokens: int, running_w
         "itl_during_p50_ms": _ms(percentile(during, 50)),
         "itl_during_p95_ms": _ms(percentile(during, 95)),
         "itl_during_max_ms": _ms(max(during) if during else None),
+        # The stall a running stream feels: its ITL p95 while the long prompts
+        # prefill over its ITL before they came (1.0 would be no stall at all).
+        "itl_during_p95_over_before": (round(percentile(during, 95) / percentile(before, 50), 2)
+                                       if during and before and percentile(before, 50) else None),
         "running_tok_s_during_prefill": (round(tokens_in_window / covered, 2) if covered > 0 else None),
         "running_output_tok_s": round(sum(r.completion_tokens for r in runs if r.ok) / wall, 2),
     }
@@ -342,13 +347,13 @@ PRESETS: dict[str, dict[str, Any]] = {
                 c4_tokens=64, c16_tokens=48, c64_tokens=24, prompt_words=16,
                 mixed_running=4, mixed_tokens=160, mixed_long=2, mixed_long_words=700,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=1, prefix_reused=3,
-                embed_words=24, embed_b1_reqs=200, embed_b64_reqs=3),
+                embed_words=24, embed_b1_reqs=200, embed_b64_reqs=3, spec_edit_tokens=256),
     # A GPU with an 8B model: longer streams, more requests.
     "gpu": dict(ctx=32768, parallel=64, batch=2048, single_tokens=256, single_reqs=3,
                 c4_tokens=256, c16_tokens=256, c64_tokens=256, prompt_words=64,
                 mixed_running=16, mixed_tokens=512, mixed_long=4, mixed_long_words=3600,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=3, prefix_reused=6,
-                embed_words=24, embed_b1_reqs=128, embed_b64_reqs=16),
+                embed_words=24, embed_b1_reqs=128, embed_b64_reqs=16, spec_edit_tokens=1024),
 }
 
 
@@ -430,16 +435,17 @@ def chat_scenarios(base: str, model: str, p: dict[str, Any], tag: str,
 
 
 def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: int, parallel: int,
-                  batch: int, threads: int, gpu_layers: int, prefix_cache: bool = True) -> None:
+                  batch: int, threads: int, gpu_layers: int, prefix_cache: bool = True,
+                  extra: dict[str, Any] | None = None) -> None:
     cfg = {
         "server": {"worker_name": "pendra-bench", "default_model": model_id,
                    "requests_per_minute": 0, "tokens_per_minute": 0, "memory_budget_mb": 0,
-                   "keep_alive_seconds": 0, "max_waiting": 1024, "chat_timeout_seconds": 600,
+                   "max_waiting": 1024, "chat_timeout_seconds": 600,
                    "embedding_timeout_seconds": 600, "api_keys": []},
         "models": [{"id": model_id, "name": model_id, "path": str(model), "capability": capability,
                     "context_size": ctx, "parallel": parallel, "batch_size": batch,
                     "threads": threads, "gpu_layers": gpu_layers, "licence": "mit",
-                    "prefix_cache": prefix_cache}],
+                    "prefix_cache": prefix_cache, **(extra or {})}],
     }
     path.write_text(json.dumps(cfg, indent=2))
 
@@ -501,8 +507,12 @@ ROWS += [
     ("mixed: running ITL p50 during prefill ms", "mixed", "itl_during_p50_ms", False),
     ("mixed: running ITL p95 during prefill ms", "mixed", "itl_during_p95_ms", False),
     ("mixed: running ITL max during prefill ms", "mixed", "itl_during_max_ms", False),
+    ("mixed: running ITL p95 during prefill / ITL before", "mixed", "itl_during_p95_over_before", False),
     ("mixed: running tok/s during prefill", "mixed", "running_tok_s_during_prefill", True),
     ("mixed: long-prompt TTFT p50 ms", "mixed", "long_ttft_p50_ms", False),
+    ("spec-edit: tok/s without drafts", "spec_edit", "plain_tok_s", True),
+    ("spec-edit: tok/s with n-gram drafts", "spec_edit", "spec_tok_s", True),
+    ("spec-edit: Pendra with drafts / without", "spec_edit", "speedup", True),
     ("prefix: cold TTFT p50 ms", "prefix", "ttft_cold_p50_ms", False),
     ("prefix: reused TTFT p50 ms", "prefix", "ttft_reused_p50_ms", False),
     ("prefix: reused / cold TTFT", "prefix", "reused_over_cold", False),
@@ -628,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--gpu-layers", type=int, default=-1, help="Pendra gpu_layers / llama-server -ngl")
     ap.add_argument("--scenarios", default=None,
-                    help="comma list of single,c4,c16,c64,mixed,prefix,embed (default all)")
+                    help="comma list of single,c4,c16,c64,mixed,prefix,embed,spec-edit (default all)")
     ap.add_argument("--servers", default="pendra,llama-server")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=INT",
@@ -680,6 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         elif capability == "parity":
             pendra_config(cfg, chat_id, parity_model, "chat", 2048, 1, 512, args.threads, args.gpu_layers,
                           prefix_cache=False)
+        elif capability == "spec-edit":
+            pendra_config(cfg, chat_id, parity_model, "chat", 8192, 1, 512, args.threads, args.gpu_layers,
+                          extra={"speculative": spec_edit.PENDRA_SPECULATIVE})
         else:
             assert embed
             pendra_config(cfg, embed_id, embed.resolve(), "embedding", 512, 16, 2048,
@@ -699,6 +712,9 @@ def main(argv: list[str] | None = None) -> int:
         elif capability == "parity":
             cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
                    "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + common
+        elif capability == "spec-edit":
+            cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "8192", "-np", "1",
+                   "-b", "512", "-ub", "512", "--jinja"] + spec_edit.LLAMA_SPEC_FLAGS + common
         else:
             assert embed
             # Pendra's embedding context: max(context_size, batch_size) cells,
@@ -774,6 +790,20 @@ def main(argv: list[str] | None = None) -> int:
                     failed = True
                 finally:
                     esrv.stop()
+            if (only is None or "spec-edit" in only) and args.parity_model:
+                ssrv, sready = factories[name]("spec-edit")
+                try:
+                    ssrv.start(sready)
+                    res["spec_edit"] = spec_edit.scenario(ssrv.base_url, chat_id, p["spec_edit_tokens"],
+                                                          name == "pendra", rnd)
+                    print(f"  spec-edit: {res['spec_edit'].get('plain_tok_s')} -> {res['spec_edit'].get('spec_tok_s')} tok/s",
+                          file=sys.stderr, flush=True)
+                except Exception as e:  # noqa: BLE001
+                    print(f"  {name} spec-edit failed: {e}", file=sys.stderr, flush=True)
+                    res["spec_edit_failure"] = str(e)
+                    failed = True
+                finally:
+                    ssrv.stop()
             raw_rounds[name].append(res)
 
     if "pendra" in servers and "llama-server" in servers:

@@ -97,6 +97,9 @@ public struct ChatRequest: Sendable {
     public var reasoningEffort: String?
     /// chat_template_kwargs: extra variables for the template (enable_thinking, ...).
     public var templateKwargs: JSONObject = JSONObject()
+    /// False opts this request out of the model's speculative decoding
+    /// (Pendra's `speculative` field).
+    public var speculative = true
 
     public init(model: String, messages: [ChatMessage], tools: [ChatTool] = [], toolChoice: ToolChoice = .auto,
                 responseFormat: ResponseFormat = .text, sampling: SamplingParameters = SamplingParameters(),

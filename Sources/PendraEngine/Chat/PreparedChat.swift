@@ -74,7 +74,9 @@ extension ChatEngine {
         let gen = GenerationRequest(prompt: tokens, sampling: sampling, maxTokens: request.maxTokens ?? defaults.maxTokens,
                                     stop: request.stop.isEmpty ? defaults.stop ?? [] : request.stop,
                                     ignoreEOS: request.ignoreEOS, output: output, checkpointAt: checkpoint)
-        return PreparedChat(prompt: escaper.restore(text), tokens: tokens, generation: gen, toolFormat: toolFormat, tools: tools)
+        var generation = gen
+        generation.speculative = request.speculative
+        return PreparedChat(prompt: escaper.restore(text), tokens: tokens, generation: generation, toolFormat: toolFormat, tools: tools)
     }
 
     /// Recurrent memory only: where the generation prompt starts, the last

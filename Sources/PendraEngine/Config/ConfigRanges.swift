@@ -38,6 +38,7 @@ enum ConfigRanges {
         "gpu_layers": Range(lo: -1, hi: 100_000),
         "threads": Range(lo: 1, hi: 1024),
         "prefix_cache_cells": Range(lo: 0, hi: 16_777_216),
+        "target_itl_ms": Range(lo: 0, hi: 60_000),
     ]
 
     /// A model's `defaults` object.

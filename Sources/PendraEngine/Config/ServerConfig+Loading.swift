@@ -106,6 +106,25 @@ extension ServerConfig {
         e.flashAttention = try f.bool("flash_attention")
         e.cacheTypeK = try f.cacheType("cache_type_k") ?? .f16
         e.cacheTypeV = try f.cacheType("cache_type_v") ?? .f16
+        e.targetITLMilliseconds = try f.double("target_itl_ms") ?? 200
+        e.speculation = try readSpeculation(f)
+    }
+
+    /// `speculative`: false / true (n-gram drafting with its defaults) or
+    /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2}.
+    private static func readSpeculation(_ f: Fields) throws(ConfigError) -> SpeculationConfig {
+        guard let v = f.object["speculative"], !v.isNull else { return .off }
+        if let b = v.bool { return b ? SpeculationConfig(ngram: NgramDrafter()) : .off }
+        guard let o = v.object else { throw f.fail("\(f.at).speculative must be true, false or an object") }
+        let s = Fields(object: o, at: f.at + ".speculative", fail: f.fail)
+        let type = try s.string("type") ?? "ngram"
+        guard type == "ngram" else {
+            throw f.fail("\(f.at).speculative.type \"\(type)\" is unknown (ngram is the one built; a draft model is not)")
+        }
+        let maxN = try s.int("ngram_max", min: 1, max: 64) ?? 4
+        let minN = try s.int("ngram_min", min: 1, max: 64) ?? min(2, maxN)
+        guard minN <= maxN else { throw f.fail("\(f.at).speculative.ngram_min must be at most ngram_max") }
+        return SpeculationConfig(ngram: NgramDrafter(maxN: maxN, minN: minN, maxDraft: try s.int("draft_max", min: 1, max: 256) ?? 8))
     }
 
     private static func readDefaults(_ f: Fields) throws(ConfigError) -> GenerationDefaults {

@@ -41,6 +41,11 @@ public struct ModelEntry: Sendable, Equatable {
     public var chatTemplatePath: String?
     /// Sampling values and max_tokens used when a request does not send them.
     public var defaults = GenerationDefaults()
+    /// While streams decode, each step's prefill share is sized to keep
+    /// their inter-token latency near this (PrefillPacer); 0: no pacing.
+    public var targetITLMilliseconds: Double = 200
+    /// Draft tokens for decodes (config `speculative`); off by default.
+    public var speculation: SpeculationConfig = .off
 }
 
 /// An API key from the config file.

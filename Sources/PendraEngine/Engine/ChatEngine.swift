@@ -10,6 +10,9 @@ public struct EngineSnapshot: Sendable, Equatable {
     public var kvCellsTotal = 0
     public var lastBatchTokens = 0
     public var steps = 0
+    /// Draft tokens proposed and accepted since the model was loaded.
+    public var draftedTokens = 0
+    public var acceptedTokens = 0
 }
 
 /// Generation for one loaded chat model. One dedicated thread owns the
@@ -39,6 +42,10 @@ public final class ChatEngine: @unchecked Sendable {
     private var active: [UInt64: ActiveGeneration] = [:]
     private let batch: LlamaBatch
     private var steps = 0
+    private var draftedTokens = 0
+    private var acceptedTokens = 0
+    /// This step's draft tokens, by sequence (StepPlan.drafts).
+    private var drafts: [UInt64: [Token]] = [:]
     /// Built on the first grammar-constrained request: it added about 80 ms to
     /// the first one on tiny-llama (128k tokens, 2 cores), then nothing.
     private lazy var utf8Table = UTF8TokenTable(model: model)
@@ -52,7 +59,8 @@ public final class ChatEngine: @unchecked Sendable {
 
     public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil,
                 prefixReuse: Bool = true, defaults: GenerationDefaults = GenerationDefaults(),
-                chatTemplate: String? = nil) throws {
+                chatTemplate: String? = nil, targetStepSeconds: Double = 0,
+                speculation: SpeculationConfig = .off) throws {
         self.model = model
         self.template = try ChatTemplate(source: chatTemplate ?? model.chatTemplate,
                                          bosToken: model.tokenText(model.bos) ?? "",
@@ -68,7 +76,9 @@ public final class ChatEngine: @unchecked Sendable {
             slots: settings.parallel, tokenBudget: settings.batchSize, maxWaiting: maxWaiting, cells: cells,
             prefixCacheCells: prefixCacheCells,
             memory: memory,
-            prefixReuse: prefixReuse))
+            prefixReuse: prefixReuse,
+            targetStepSeconds: targetStepSeconds,
+            speculation: speculation))
         self.batch = LlamaBatch(capacity: settings.batchSize)
         published.withLock { $0.kvCellsTotal = cells }
         let thread = Thread { [unowned self] in self.run() }
@@ -162,7 +172,9 @@ public final class ChatEngine: @unchecked Sendable {
         let g = ActiveGeneration(id: s.id, request: s.request, sampler: s.sampler,
                                  continuation: s.continuation, submitted: s.submitted)
         do {
-            try scheduler.enqueue(SequenceState(id: s.id, prompt: s.request.prompt, checkpointAt: s.request.checkpointAt))
+            let speculative = scheduler.config.speculation.isOn && s.request.speculative && !s.sampler.hasGrammar
+            try scheduler.enqueue(SequenceState(id: s.id, prompt: s.request.prompt, checkpointAt: s.request.checkpointAt,
+                                                speculative: speculative))
         } catch {
             // Checked at submit already; kept for the state machine's own guarantees.
             inbox.adjustOutstanding(by: -1)
@@ -186,7 +198,13 @@ public final class ChatEngine: @unchecked Sendable {
             return
         }
         let runningBefore = scheduler.running.count
+        let decodes = scheduler.decodeCount(plan.entries)
+        let started = DispatchTime.now().uptimeNanoseconds
+        drafts = plan.drafts
         decode(plan.entries[...])
+        drafts.removeAll(keepingCapacity: true)
+        scheduler.observeStep(decodes: decodes, tokens: plan.tokenCount,
+                              seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         if scheduler.running.count < runningBefore { trimPrefixCache() }
         publish(batchTokens: plan.tokenCount)
     }
@@ -200,8 +218,18 @@ public final class ChatEngine: @unchecked Sendable {
         batch.clear()
         var logitIndex: [(id: UInt64, index: Int32)] = []
         logitIndex.reserveCapacity(entries.count)
+        var draftIndex: [UInt64: Int32] = [:]
         for e in entries {
             guard let seq = scheduler.running.first(where: { $0.id == e.id }) else { continue }
+            if e.drafted > 0, let guess = drafts[e.id] {
+                // The last sampled token, then the guesses, every one with logits.
+                let first = batch.add(seq.tokens[e.start], position: e.start, sequence: Int32(e.slot), wantLogits: true)
+                for (i, t) in guess.prefix(e.drafted).enumerated() {
+                    _ = batch.add(t, position: e.start + 1 + i, sequence: Int32(e.slot), wantLogits: true)
+                }
+                draftIndex[e.id] = first
+                continue
+            }
             for pos in e.start..<(e.start + e.count) {
                 let last = e.wantsLogits && pos == e.start + e.count - 1
                 let i = batch.add(seq.tokens[pos], position: pos, sequence: Int32(e.slot), wantLogits: last)
@@ -213,7 +241,7 @@ public final class ChatEngine: @unchecked Sendable {
             recover(from: rc, entries)
             return
         }
-        scheduler.complete(entries)
+        scheduler.complete(entries.filter { $0.drafted == 0 })
         if memory == .recurrent { saveCheckpoints(entries) }
         let now = DispatchTime.now().uptimeNanoseconds
         for (id, index) in logitIndex {
@@ -227,6 +255,44 @@ public final class ChatEngine: @unchecked Sendable {
                 token = g.sampler.sample(context, index: index)
             }
             handle(token, for: g, now: now)
+        }
+        for e in entries where e.drafted > 0 {
+            guard let first = draftIndex[e.id], let guess = drafts[e.id] else { continue }
+            verify(e, guess: Array(guess.prefix(e.drafted)), firstIndex: first, now: now)
+        }
+    }
+
+    /// Speculative decoding's acceptance: the target model samples at each
+    /// position in turn, exactly as without drafts, and each sample that
+    /// equals the guess there lets the next position's logits (already
+    /// computed in this batch) be used. The first sample that differs is kept
+    /// and ends the run. Every emitted token is therefore a sample of the
+    /// target distribution given the tokens before it: greedy output is the
+    /// same as without speculation and sampling's distribution is unchanged
+    /// (the draft only decides how many positions were computed ahead).
+    /// Rejected guesses leave the cache.
+    private func verify(_ e: BatchEntry, guess: [Token], firstIndex: Int32, now: UInt64) {
+        guard let g = active[e.id] else {
+            context.removeTokens(seq: Int32(e.slot), from: e.start)
+            return
+        }
+        var accepted = 0
+        var alive = true
+        for i in 0...guess.count {
+            let sampled = g.sampler.sample(context, index: firstIndex + Int32(i))
+            guard let emitted = handle(sampled, for: g, now: now) else { alive = false; break }
+            guard i < guess.count, emitted == guess[i] else { break }
+            accepted += 1
+        }
+        draftedTokens += guess.count
+        acceptedTokens += accepted
+        if alive {
+            scheduler.recordDraft(e.id, drafted: guess.count, accepted: accepted)
+            scheduler.complete([BatchEntry(id: e.id, slot: e.slot, start: e.start, count: 1 + accepted, wantsLogits: true)])
+            context.removeTokens(seq: Int32(e.slot), from: e.start + 1 + accepted)
+        } else {
+            // Finished mid-run: its slot's cached prefix ends where this step began.
+            context.removeTokens(seq: Int32(e.slot), from: e.start)
         }
     }
 
@@ -254,7 +320,9 @@ public final class ChatEngine: @unchecked Sendable {
             context.removeTokens(seq: Int32(e.slot), from: 0)
             scheduler.rewind(e.id)
         }
+        // Drafts are dropped on a retry: plain decodes are what must get through.
         let alive = entries.filter { e in scheduler.running.contains { $0.id == e.id && $0.computed == e.start } }
+            .map { $0.drafted > 0 ? BatchEntry(id: $0.id, slot: $0.slot, start: $0.start, count: 1, wantsLogits: true) : $0 }
         if alive.count > 1 {
             let mid = alive.count / 2
             decode(alive[..<mid])
@@ -313,11 +381,15 @@ public final class ChatEngine: @unchecked Sendable {
         return rewound
     }
 
-    private func handle(_ sampled: Token, for g: ActiveGeneration, now: UInt64) {
+    /// Emits a sampled token; returns the token that enters the context
+    /// (the sampled one, or the reasoning's closing tag in its place), or nil
+    /// when the generation ended here.
+    @discardableResult
+    private func handle(_ sampled: Token, for g: ActiveGeneration, now: UInt64) -> Token? {
         if g.firstToken == nil { g.firstToken = now }
         if !g.request.ignoreEOS && model.isEndOfGeneration(sampled) {
             finish(g.id, .endOfGeneration)
-            return
+            return nil
         }
         var token = sampled
         if g.output.inReasoning {
@@ -335,18 +407,19 @@ public final class ChatEngine: @unchecked Sendable {
         model.piece(token, special: markers.contains(token), into: &g.pieceBuffer)
         if let stop = g.emit(pieceBytes: g.pieceBuffer) {
             finish(g.id, .stopSequence(stop))
-            return
+            return nil
         }
         if let max = g.request.maxTokens, g.completionTokens >= max {
             finish(g.id, .length)
-            return
+            return nil
         }
         // The sampled token needs a cell next step; a full context ends here.
         if g.request.prompt.count + g.completionTokens >= scheduler.config.cells {
             finish(g.id, .length)
-            return
+            return nil
         }
         scheduler.appendSampled(g.id, token)
+        return token
     }
 
     private func trimPrefixCache() {
@@ -369,7 +442,8 @@ public final class ChatEngine: @unchecked Sendable {
         }
         let s = EngineSnapshot(running: scheduler.running.count, waiting: scheduler.waiting.count,
                                kvCellsUsed: scheduler.kv.usedCells, kvCellsTotal: scheduler.kv.totalCells,
-                               lastBatchTokens: batchTokens, steps: steps)
+                               lastBatchTokens: batchTokens, steps: steps,
+                               draftedTokens: draftedTokens, acceptedTokens: acceptedTokens)
         published.withLock { $0 = s }
     }
 }

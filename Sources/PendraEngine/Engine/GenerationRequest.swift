@@ -94,6 +94,9 @@ public struct GenerationRequest: Sendable {
     public var checkpointAt: Int?
     /// How the output text becomes reasoning, content and tool-call events.
     public var output: OutputSpec
+    /// False: no draft tokens for this request even where the model
+    /// speculates (a request's `speculative: false`).
+    public var speculative = true
 
     public init(prompt: [Token], sampling: SamplingParameters = SamplingParameters(),
                 maxTokens: Int? = nil, stop: [String] = [], ignoreEOS: Bool = false, output: OutputSpec = .plain,

@@ -261,7 +261,9 @@ public final class ModelStore: @unchecked Sendable {
             s.cacheTypeV = m.cacheTypeV
             return .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
                                         prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
-                                        defaults: m.defaults, chatTemplate: template))
+                                        defaults: m.defaults, chatTemplate: template,
+                                        targetStepSeconds: m.targetITLMilliseconds / 1000,
+                                        speculation: m.speculation))
         case .embedding, .rerank:
             let size = min(context, trained)
             let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,

@@ -15,9 +15,16 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var memory: MemoryKind
     /// False: every prompt is prefilled in full (comparisons, debugging).
     public var prefixReuse: Bool
+    /// Step time to keep running streams within while prompts prefill;
+    /// 0: no pacing, prefill takes whatever budget the decodes leave.
+    public var targetStepSeconds: Double
+    /// Draft tokens for decodes (never on recurrent memory, whose state
+    /// cannot drop rejected tokens).
+    public var speculation: SpeculationConfig
 
     public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int, prefixCacheCells: Int? = nil,
-                memory: MemoryKind = .unified, prefixReuse: Bool = true) {
+                memory: MemoryKind = .unified, prefixReuse: Bool = true, targetStepSeconds: Double = 0,
+                speculation: SpeculationConfig = .off) {
         self.slots = slots
         self.tokenBudget = tokenBudget
         self.maxWaiting = maxWaiting
@@ -25,6 +32,8 @@ public struct SchedulerConfig: Sendable, Equatable {
         self.prefixCacheCells = prefixCacheCells ?? cells / 4
         self.memory = memory
         self.prefixReuse = prefixReuse
+        self.targetStepSeconds = targetStepSeconds
+        self.speculation = memory == .recurrent ? .off : speculation
     }
 }
 
@@ -39,19 +48,48 @@ public enum SchedulerError: Error, Equatable, Sendable {
 /// the plan to llama.cpp, then reports back with `completeStep` and
 /// `appendSampled`. Tests drive it with made-up token ids.
 ///
-/// Each step: one token for every decoding sequence first, then the rest of
-/// the token budget in prefill chunks, first come first served, so a long
-/// prompt never stalls the streams already running.
+/// Each step: one token for every decoding sequence first, then prefill
+/// chunks, first come first served, within what is left of the token budget
+/// and, while streams decode, within what the pacer says keeps the step near
+/// its target time, so a long prompt never stalls the streams already running.
 public struct Scheduler: Sendable {
     public let config: SchedulerConfig
     public private(set) var kv: KVCacheManager
     public private(set) var waiting: [SequenceState] = []
     public private(set) var running: [SequenceState] = []
+    public private(set) var pacer: PrefillPacer
     private var admissions: UInt64 = 0
 
     public init(config: SchedulerConfig) {
         self.config = config
         self.kv = KVCacheManager(slots: config.slots, cells: config.cells)
+        self.pacer = PrefillPacer(targetSeconds: config.targetStepSeconds)
+    }
+
+    /// Entries that decode a generated token (the rest prefill), counted
+    /// before the plan is decoded.
+    public func decodeCount<C: Collection<BatchEntry>>(_ entries: C) -> Int {
+        entries.filter { e in e.count == 1 + e.drafted && e.start >= (sequence(e.id)?.promptCount ?? .max) }.count
+    }
+
+    /// How many of a decode's draft tokens the model accepted: sets how many
+    /// the sequence's next decodes may carry.
+    public mutating func recordDraft(_ id: UInt64, drafted: Int, accepted: Int) {
+        guard let idx = running.firstIndex(where: { $0.id == id }), drafted > 0,
+              let most = config.speculation.ngram?.maxDraft else { return }
+        let limit = min(running[idx].draftLimit, most)
+        if accepted == drafted {
+            running[idx].draftLimit = min(most, limit * 2)
+        } else if accepted == 0 {
+            running[idx].draftLimit = max(1, limit / 2)
+        } else {
+            running[idx].draftLimit = max(1, accepted + 1)
+        }
+    }
+
+    /// The engine's timing of a decoded step (see PrefillPacer).
+    public mutating func observeStep(decodes: Int, tokens: Int, seconds: Double) {
+        pacer.observe(decodes: decodes, promptTokens: tokens - decodes, seconds: seconds)
     }
 
     /// Longest prompt that can ever run: it needs its cells plus one for the first output token.
@@ -105,7 +143,11 @@ public struct Scheduler: Sendable {
             budget -= 1
             reserved += 1
         }
-        // Then prefill chunks with what is left of the budget.
+        addDrafts(&plan, budget: &budget, reserved: &reserved)
+        // Then prefill chunks with what is left of the budget, paced while
+        // streams decode.
+        let decodes = scheduled.count
+        budget = min(budget, pacer.prefillTokens(decodes: decodes, budget: budget))
         for s in running where s.pending > 1 && budget > 0 {
             guard let slot = s.slot else { continue }
             var take = min(s.pending, budget)
@@ -119,6 +161,26 @@ public struct Scheduler: Sendable {
             scheduled.insert(s.id)
             budget -= take
             reserved += take
+        }
+    }
+
+    /// Lengthens decode entries by draft tokens, within the budget, the
+    /// sequence's context and the free cells (no cached prefix is evicted
+    /// for a guess). Before prefill: the running streams come first.
+    private mutating func addDrafts(_ plan: inout StepPlan, budget: inout Int, reserved: inout Int) {
+        guard let drafter = config.speculation.ngram else { return }
+        for i in plan.entries.indices where budget > 0 {
+            let e = plan.entries[i]
+            guard let s = running.first(where: { $0.id == e.id }), s.speculative, s.generatedCount > 0 else { continue }
+            let room = min(budget, kv.freeCells - reserved, config.cells - 1 - s.tokens.count, s.draftLimit)
+            guard room > 0 else { continue }
+            let guess = drafter.draft(s.tokens, limit: room)
+            guard !guess.isEmpty else { continue }
+            plan.entries[i].count += guess.count
+            plan.entries[i].drafted = guess.count
+            plan.drafts[e.id] = guess
+            budget -= guess.count
+            reserved += guess.count
         }
     }
 

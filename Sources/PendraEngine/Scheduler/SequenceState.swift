@@ -16,12 +16,20 @@ public struct SequenceState: Sendable, Equatable {
     /// A prompt position a prefill chunk must end at, so the engine can save
     /// a state checkpoint there (recurrent memory).
     public let checkpointAt: Int?
+    /// Its decodes may carry draft tokens (the model speculates and the
+    /// request neither opted out nor needs a grammar).
+    public let speculative: Bool
+    /// Most draft tokens its next decode may carry: halved after a step
+    /// whose guesses were all wrong, doubled after one where all were right
+    /// (so text the prompt does not hold costs little verification work).
+    public internal(set) var draftLimit = Int.max
 
-    public init(id: UInt64, prompt: [Token], checkpointAt: Int? = nil) {
+    public init(id: UInt64, prompt: [Token], checkpointAt: Int? = nil, speculative: Bool = false) {
         self.id = id
         self.tokens = prompt
         self.promptCount = prompt.count
         self.checkpointAt = checkpointAt.flatMap { $0 > 0 && $0 < prompt.count ? $0 : nil }
+        self.speculative = speculative
     }
 
     /// Where a sequence's state is worth saving: its checkpoint position and its prompt's end.
@@ -43,6 +51,18 @@ public struct BatchEntry: Sendable, Equatable {
     /// True when the entry ends at the sequence's last token: its logits
     /// give the next token.
     public var wantsLogits: Bool
+    /// Draft tokens after the decoded one (`StepPlan.drafts`), each with
+    /// logits: `count` is 1 + drafted, and only the accepted ones stay.
+    public var drafted: Int = 0
+
+    public init(id: UInt64, slot: Int, start: Int, count: Int, wantsLogits: Bool, drafted: Int = 0) {
+        self.id = id
+        self.slot = slot
+        self.start = start
+        self.count = count
+        self.wantsLogits = wantsLogits
+        self.drafted = drafted
+    }
 }
 
 /// A sequence taking a slot, and how the slot's cache is prepared for it.
@@ -61,6 +81,8 @@ public struct StepPlan: Sendable, Equatable {
     /// Sequences pushed back to the waiting queue; their slots were cleared.
     public var preempted: [(id: UInt64, slot: Int)] = []
     public var entries: [BatchEntry] = []
+    /// Draft tokens proposed for speculative entries, by sequence.
+    public var drafts: [UInt64: [Token]] = [:]
 
     public var tokenCount: Int { entries.reduce(0) { $0 + $1.count } }
     public var isEmpty: Bool { entries.isEmpty }
@@ -68,5 +90,6 @@ public struct StepPlan: Sendable, Equatable {
     public static func == (a: StepPlan, b: StepPlan) -> Bool {
         a.evictions == b.evictions && a.admissions == b.admissions && a.entries == b.entries
             && a.preempted.map(\.id) == b.preempted.map(\.id) && a.preempted.map(\.slot) == b.preempted.map(\.slot)
+            && a.drafts == b.drafts
     }
 }

@@ -172,6 +172,12 @@ public final class PendraApp: Sendable {
         metrics.registerGaugeCallback(Metrics.GaugeName.queuedSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.queuedSequences), labels: labels) { Double(snap()?.waiting ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsUsed, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsUsed), labels: labels) { Double(snap()?.kvCellsUsed ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsTotal, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsTotal), labels: labels) { Double(snap()?.kvCellsTotal ?? 0) }
+        metrics.registerGaugeCallback("pendra_speculative_drafted_tokens", help: "Draft tokens proposed to the model since it was loaded (speculative decoding)", labels: labels) { Double(snap()?.draftedTokens ?? 0) }
+        metrics.registerGaugeCallback("pendra_speculative_accepted_tokens", help: "Draft tokens the model accepted since it was loaded", labels: labels) { Double(snap()?.acceptedTokens ?? 0) }
+        metrics.registerGaugeCallback("pendra_speculative_acceptance_ratio", help: "Accepted over drafted tokens since the model was loaded (0 before any draft)", labels: labels) {
+            guard let s = snap(), s.draftedTokens > 0 else { return 0 }
+            return Double(s.acceptedTokens) / Double(s.draftedTokens)
+        }
     }
 
     // MARK: Model facts for the lists

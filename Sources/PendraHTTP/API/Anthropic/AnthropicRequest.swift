@@ -37,6 +37,7 @@ struct AnthropicRequest {
                                sampling: sampling, maxTokens: maxTokens, stop: try body.stopStrings("stop_sequences"),
                                ignoreEOS: false)
         chat.reasoning = try ReasoningFields.anthropicThinking(body)
+        chat.speculative = try body.bool("speculative") ?? true
         return AnthropicRequest(chat: chat, requestedModel: requested, stream: stream)
     }
 
