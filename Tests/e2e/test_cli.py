@@ -37,6 +37,10 @@ def one_line_error(r, *needles):
     (json.dumps({"models": [{"id": "x:1", "path": "missing.gguf", "capability": "chat"}]}), ["x:1", "file not found"]),
     (json.dumps({"models": [{"id": "x:1", "path": "m.gguf", "capability": "chat", "context_size": "big"}]}), ["context_size"]),
     (json.dumps({"models": "nope"}), ["models"]),
+    (json.dumps({"models": [{"id": "x:1", "path": "m.gguf", "capability": "chat", "speculative": {"type": "eagle"}}]}),
+     ["models[0].speculative.type", "eagle"]),
+    (json.dumps({"models": [{"id": "x:1", "path": "m.gguf", "capability": "chat", "target_itl_ms": -5}]}),
+     ["target_itl_ms"]),
 ])
 def test_bad_config_is_one_line_and_non_zero(tmp_path, content, needles):
     cfg = tmp_path / "cfg.json"

@@ -17,6 +17,7 @@ from conftest import _model_entry, _start
 
 SMOL = "smollm2:135m"
 GEMMA = "gemma3:270m"
+SPEC = "smollm2-spec:135m"
 LLAMA_SRC = Path(os.environ.get("PENDRA_LLAMA_SRC", Path.home() / ".cache/pendra/src/llama-cpp-python-0.3.36/vendor/llama.cpp"))
 
 
@@ -33,6 +34,7 @@ def real(tmp_path_factory, models_dir):
         _model_entry("smollm2-q8kv:135m", smol, "chat", context_size=2048, parallel=2, preload=False,
                      cache_type_k="q8_0", cache_type_v="q8_0"),
         _model_entry(GEMMA, gemma, "chat", context_size=4096, parallel=2, chat_template=str(template)),
+        _model_entry(SPEC, smol, "chat", context_size=4096, parallel=1, preload=False, speculative=True),
     ]
     srv = _start("real", {"server": {"worker_name": "e2e-real", "default_model": SMOL}, "models": models},
                  tmp_path_factory)
@@ -116,3 +118,31 @@ def test_gemma3_multi_turn_conversation_reuses_and_answers(real):
                      {"role": "user", "content": f"And another one, number {turn + 2}?"}]
         if turn > 0:
             assert body["usage"]["prompt_tokens_details"]["cached_tokens"] > 0
+
+
+def spec_counts(srv) -> tuple[float, float]:
+    text = httpx.get(srv.url + "/metrics", timeout=30).text
+    def value(name):
+        for line in text.splitlines():
+            if line.startswith(name + "{") and f'model="{SPEC}"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"{name} for {SPEC} missing from /metrics")
+    return value("pendra_speculative_drafted_tokens"), value("pendra_speculative_accepted_tokens")
+
+
+def test_speculative_decoding_drafts_from_the_prompt_and_can_be_refused_per_request(real):
+    """A model configured with `speculative: true`: copying text from the
+    prompt makes it draft and accept tokens (counted in /metrics); a request
+    with `speculative: false` drafts nothing; a non-boolean is a 400."""
+    lines = "\n".join(f"line {i}: the quick brown fox jumps over the lazy dog {i}" for i in range(12))
+    ask = f"Repeat these lines exactly:\n{lines}"
+    off = chat(real, SPEC, ask, temperature=0, max_tokens=48, speculative=False)
+    assert off["usage"]["completion_tokens"] > 0
+    assert spec_counts(real) == (0, 0)
+    on = chat(real, SPEC, ask, temperature=0, max_tokens=48)
+    drafted, accepted = spec_counts(real)
+    assert drafted > 0 and 0 < accepted <= drafted, (drafted, accepted)
+    print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {on['choices'][0]['message']['content'][:60]!r}")
+    r = httpx.post(real.url + "/v1/chat/completions", timeout=60,
+                   json={"model": SPEC, "messages": [{"role": "user", "content": "hi"}], "speculative": "yes"})
+    assert r.status_code == 400 and "speculative" in r.text, r.text
