@@ -97,6 +97,7 @@ do {
 var appOptions = PendraApp.Options(chatTimeout: config.chatTimeoutSeconds, embeddingTimeout: config.embeddingTimeoutSeconds,
                                    defaultModel: config.defaultModel)
 appOptions.logBodies = options.logBodies
+appOptions.webUI = config.webUI && options.webUI
 // The address bound is a Host clients may name (a LAN address with keys).
 let boundHosts = ["0.0.0.0", "::", "[::]"].contains(options.host) ? [] : [options.host]
 appOptions.browserGuard = BrowserGuard(allowedHosts: config.security.allowedHosts + boundHosts,

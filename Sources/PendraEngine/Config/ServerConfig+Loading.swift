@@ -96,6 +96,7 @@ extension ServerConfig {
             source: path)
         config.apiKeysFile = keysFile
         config.security = try SecurityConfig.load(server: server, file: path)
+        config.webUI = try s.bool("webui") ?? true
         return config
     }
 
