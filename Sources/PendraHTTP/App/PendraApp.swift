@@ -67,7 +67,7 @@ public final class PendraApp: Sendable {
         func set(_ a: PendraApp) { app = a }
     }
 
-    static func routes(into r: inout Router, app box: Unowned) {
+    private static func routes(into r: inout Router, app box: Unowned) {
         func h(_ body: @escaping @Sendable (PendraApp, RequestContext) async -> Void) -> RouteHandler {
             { ctx in if let app = box.app { await body(app, ctx) } }
         }
