@@ -28,13 +28,14 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e stress stress-short bench bench-rss bench-gpu bench-json clean help
+.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e test-webui webui-assets stress stress-short bench bench-rss bench-gpu bench-json clean help
 
 all: build
 
 help:
 	@echo "make run    install what is missing, build, generate models, serve on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, build, generate models, run every test suite"
+	@echo "make test-webui  the web page in headless chromium (installs chromium), screenshot to docs/webui.png"
 	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
 
@@ -73,6 +74,19 @@ test-swift: llama
 test-e2e: venv
 	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models \
 	  $(PY) -m pytest -q Tests/e2e
+
+# The web page in a real browser (Tests/browser): headless chromium, the
+# default model, about a minute. Its own target: CI machines may lack
+# chromium, and `make run` never needs it (deps.sh --browser installs it).
+test-webui: build models
+	@scripts/deps.sh --browser
+	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models \
+	  $(PY) -m pytest -q Tests/browser
+
+# Regenerates the Swift file that carries web/ in the binary (a unit test
+# fails while they differ).
+webui-assets:
+	python3 scripts/embed_webui.py
 
 # A bounded loopback-only abuse run (scripts/stress.py): at most 10 minutes
 # on 2 cores; writes its figures to docs/reliability.md. CI runs the short mode.

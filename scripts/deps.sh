@@ -17,6 +17,11 @@ if [ "${BLAS:-0}" = 1 ]; then
   have_any '/usr/include/*/openblas*/cblas.h' '/usr/include/openblas/cblas.h' '/usr/include/*/cblas.h' \
     || missing+=(libopenblas-dev)
 fi
+# The web page's browser test only (make test-webui): headless chromium and a font.
+if [ "${1:-}" = --browser ]; then
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+fi
 # The test venv: python3 -m venv needs ensurepip (Debian's python3-venv).
 if command -v python3 >/dev/null 2>&1; then
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)

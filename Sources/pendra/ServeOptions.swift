@@ -11,6 +11,7 @@ struct ServeOptions {
     var llamaLogLevel: LogLevel = .warn
     var allowRemote = false
     var logBodies = false
+    var webUI = true
 
     static let help = """
     pendra: serve local GGUF models through the OpenAI and Anthropic APIs.
@@ -32,6 +33,7 @@ struct ServeOptions {
       --llama-log-level L  level of llama.cpp's own log lines (default warn)
       --allow-remote       bind a non-loopback address without API keys
       --log-bodies         log request bodies (debug only: may log prompts)
+      --no-webui           no web page at / (the config's server.webui: false)
 
     ENVIRONMENT
       PENDRA_API_KEYS      comma-separated key:role:organisation entries,
@@ -74,6 +76,7 @@ struct ServeOptions {
                 o.llamaLogLevel = l
             case "--allow-remote": o.allowRemote = true
             case "--log-bodies": o.logBodies = true
+            case "--no-webui": o.webUI = false
             default: throw Problem(message: "unknown option \(arg) (see pendra --help)")
             }
         }

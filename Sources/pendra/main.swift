@@ -97,6 +97,7 @@ do {
 var appOptions = PendraApp.Options(chatTimeout: config.chatTimeoutSeconds, embeddingTimeout: config.embeddingTimeoutSeconds,
                                    defaultModel: config.defaultModel)
 appOptions.logBodies = options.logBodies
+appOptions.webUI = config.webUI && options.webUI
 // The address bound is a Host clients may name (a LAN address with keys).
 let boundHosts = ["0.0.0.0", "::", "[::]"].contains(options.host) ? [] : [options.host]
 appOptions.browserGuard = BrowserGuard(allowedHosts: config.security.allowedHosts + boundHosts,
@@ -120,6 +121,7 @@ let server = HTTPServer(config: serverConfig, screen: app.screen, handler: app.h
 do { try server.start() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
 
 Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host):\(server.boundPort)")
+if appOptions.webUI { Log.info("web page (chat and dashboard): http://\(options.host):\(server.boundPort)/") }
 // Unbuffered, so scripts reading a pipe see it at once.
 FileHandle.standardOutput.write(Data("pendra listening on http://\(options.host):\(server.boundPort)\n".utf8))
 

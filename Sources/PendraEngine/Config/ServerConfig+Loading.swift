@@ -97,6 +97,7 @@ extension ServerConfig {
         config.apiKeysFile = keysFile
         config.loadTimeoutSeconds = try s.double("load_timeout_seconds") ?? 600
         config.security = try SecurityConfig.load(server: server, file: path)
+        config.webUI = try s.bool("webui") ?? true
         return config
     }
 

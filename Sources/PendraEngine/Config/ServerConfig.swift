@@ -91,6 +91,8 @@ public struct ServerConfig: Sendable {
     public var source: String
     /// Browser and buffering defences (ServerConfig+Security.swift).
     public var security = SecurityConfig()
+    /// The web page (chat and dashboard) at `/`; `--no-webui` turns it off too.
+    public var webUI = true
 
     public func model(_ id: String) -> ModelEntry? { models.first { $0.id == id } }
 }

@@ -7,14 +7,21 @@ final class ObservedWriter: HTTPResponseWriter, @unchecked Sendable {
     private let inner: any HTTPResponseWriter
     private let lock = NSLock()
     private var _status = 0
+    private var _clientClosed = false
     private let workerHeaders: HTTPHeaders
 
     init(_ inner: any HTTPResponseWriter, workerHeaders: HTTPHeaders) {
         self.inner = inner
         self.workerHeaders = workerHeaders
+        inner.onClose { [weak self] in
+            guard let self else { return }
+            self.lock.withLock { self._clientClosed = true }
+        }
     }
 
     var status: Int { lock.withLock { _status } }
+    /// The peer went away before the response finished (a stop button).
+    var clientClosed: Bool { lock.withLock { _clientClosed } }
 
     func send(_ response: HTTPResponse) {
         var r = response

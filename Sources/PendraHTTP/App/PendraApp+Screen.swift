@@ -19,8 +19,9 @@ extension PendraApp {
             var r = error.response(family: family, requestId: requestId)
             if case .allowed(let o) = verdict { for (n, v) in BrowserGuard.corsHeaders(origin: o) { r.headers.set(n, v) } }
             metrics.httpRequests(route: "unmatched", method: head.method, status: r.status).inc()
-            accessLog.record(AccessLogEntry(method: head.method, path: head.path, status: r.status, durationMs: 0,
-                                            requestId: requestId))
+            let entry = AccessLogEntry(method: head.method, path: head.path, status: r.status, durationMs: 0, requestId: requestId)
+            accessLog.record(entry)
+            activity.requests.record(RequestRecord(entry, route: routeLabel(head)))
             return r
         }
         guard guardian.hostAllowed(head.headers["Host"]) else {

@@ -12,6 +12,8 @@ public final class PendraApp: Sendable {
         public var defaultModel: String?
         /// Host and origin checks against web pages (see `BrowserGuard`).
         public var browserGuard = BrowserGuard()
+        /// The web page at / and its dashboard feed (`server.webui`, `--no-webui`).
+        public var webUI = true
 
         public init(chatTimeout: Double = 100, embeddingTimeout: Double = 60, defaultModel: String? = nil) {
             self.chatTimeout = chatTimeout
@@ -31,6 +33,8 @@ public final class PendraApp: Sendable {
     private let started = Int(Date().timeIntervalSince1970)
     let router: Router
     let accessLog: AccessLog
+    /// The last requests and token rates, for the web page's dashboard.
+    let activity = ServerActivity()
 
     public init(store: ModelStore, keys: KeyRegistry, limiter: RateLimiter, metrics: Metrics,
                 worker: WorkerIdentity, options: Options) {
@@ -44,10 +48,14 @@ public final class PendraApp: Sendable {
         self.digests = ModelDigests(files: store.config.models.map { ($0.id, $0.path) })
         var r = Router()
         Self.routes(into: &r, app: appRef)
+        if options.webUI { Self.webUIRoutes(into: &r, app: appRef) }
         self.router = r
         appRef.set(self)
         // Once per configured model: the callbacks read zero while it is unloaded.
         for id in store.ids { registerEngineMetrics(id) }
+        if options.webUI {
+            activity.startSampling(metrics: metrics, models: store.config.models.filter { $0.capability == .chat }.map(\.id))
+        }
     }
 
     /// Routes are registered before `self` exists; handlers reach the app
@@ -123,6 +131,7 @@ public final class PendraApp: Sendable {
         let route = ctx?.route ?? "unmatched"
         metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
         metrics.requestDuration(route: route).observe(seconds)
+        if observed.clientClosed { metrics.requestsAbandoned(route: route).inc() }
         var entry = AccessLogEntry(method: request.method, path: request.path, status: observed.status,
                                    durationMs: seconds * 1000, requestId: ctx?.requestId ?? "-")
         if let usage = ctx.flatMap({ usageNotes.take($0.requestId) }) {
@@ -132,6 +141,7 @@ public final class PendraApp: Sendable {
         }
         if options.logBodies { entry.requestBody = request.body }
         accessLog.record(entry)
+        activity.requests.record(RequestRecord(entry, route: route, clientClosed: observed.clientClosed))
     }
 
     /// Per-request usage handed from inference routes to the access log.

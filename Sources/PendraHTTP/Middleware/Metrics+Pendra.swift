@@ -73,6 +73,13 @@ extension Metrics {
                   labels: ["model": model], buckets: Buckets.batchSizeTokens)
     }
 
+    /// Requests whose client left before the response finished; their
+    /// generation was cancelled and its sequence freed.
+    public func requestsAbandoned(route: String) -> MetricCounter {
+        counter("pendra_requests_abandoned_total", help: "Requests whose client went away before the response finished",
+                labels: ["route": route])
+    }
+
     public func requestDuration(route: String) -> MetricHistogram {
         histogram("pendra_request_duration_seconds", help: "Seconds from request to last response byte",
                   labels: ["route": route], buckets: Buckets.requestDuration)
