@@ -790,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
                     failed = True
                 finally:
                     esrv.stop()
-            if (only is None or "spec-edit" in only) and args.parity_model:
+            if only is None or "spec-edit" in only:
                 ssrv, sready = factories[name]("spec-edit")
                 try:
                     ssrv.start(sready)
