@@ -42,7 +42,9 @@ public final class LlamaModel: @unchecked Sendable {
     public let specialTextEscaper: SpecialTextEscaper
 
     /// Loads the weights. `gpuLayers < 0` puts every layer on the GPU when a GPU backend exists.
-    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true) throws {
+    /// `tensorSplit`: each device's share of the layers, in llama.cpp's
+    /// device order (registered rpc-servers first, then local GPUs).
+    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true, tensorSplit: [Float]? = nil) throws {
         LlamaBackend.ensureInitialized()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -60,7 +62,13 @@ public final class LlamaModel: @unchecked Sendable {
         var params = llama_model_default_params()
         params.n_gpu_layers = Int32(clamping: gpuLayers < 0 ? 999 : gpuLayers)
         if !useMmap { params.load_mode = LLAMA_LOAD_MODE_NONE }
-        guard let model = llama_model_load_from_file(path, params) else {
+        // llama.cpp reads llama_max_devices() floats: pad the split with zeros.
+        var split = tensorSplit.map { $0 + Array(repeating: 0, count: max(0, llama_max_devices() - $0.count)) } ?? []
+        let loaded = split.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
+            if tensorSplit != nil { params.tensor_split = UnsafePointer(buf.baseAddress) }
+            return llama_model_load_from_file(path, params)
+        }
+        guard let model = loaded else {
             throw ModelLoadError.invalid(path: path, reason: "llama.cpp could not load it (unsupported architecture or corrupt tensors; see the log)")
         }
         guard let vocab = llama_model_get_vocab(model) else {
