@@ -104,6 +104,7 @@ $(VENV_SCALE)/.stamp: scripts/requirements-scale-out.txt | system-deps
 	@touch $@
 
 test-scale-out: build models rpc-server venv-scale
+	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only split-llama
 	$(VENV_SCALE)/bin/python scripts/scale_out.py --bin $(BIN) --models models \
 	  --rpc-server $(LLAMA_PREFIX)/bin/rpc-server --litellm $(VENV_SCALE)/bin/litellm $(SCALE_ARGS)
 
