@@ -298,7 +298,7 @@ def main() -> int:
     ap.add_argument("--models", required=True)
     ap.add_argument("--rpc-server", required=True)
     ap.add_argument("--litellm", required=True)
-    ap.add_argument("--requests", type=int, default=60)
+    ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--only", choices=["rpc", "gateway"])
     args = ap.parse_args()
     args.bin = str(Path(args.bin).resolve())
