@@ -244,3 +244,38 @@ def test_worker_id_is_stable_across_restarts(tmp_path, models_dir):
     named = Worker(tmp_path / "named", {**config, "server": {"worker_id": "gpu-box-7"}})
     assert named.health().json()["worker_id"] == "gpu-box-7"
     named.stop()
+
+
+def test_server_that_is_not_an_rpc_server_fails_the_load_not_the_worker(tmp_path, models_dir):
+    # Something listens (the parent's check passes) but never speaks RPC:
+    # ggml aborts the child in its handshake; the worker names the address.
+    fake = socket.socket()
+    fake.bind(("127.0.0.1", 0))
+    fake.listen(8)
+    port = fake.getsockname()[1]
+
+    def refuse():
+        while True:
+            try:
+                c, _ = fake.accept()
+            except OSError:
+                return
+            c.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    llama = str(models_dir / REQUIRED_FILES[CHAT_MODEL])
+    config = {"server": {"child_retry_limit": 0},
+              "models": [{"id": CHAT_MODEL, "path": llama, "preload": False},
+                         {"id": "rpc-fake:latest", "path": llama, "rpc_servers": [f"127.0.0.1:{port}"]}]}
+    w = Worker(tmp_path, config)
+    try:
+        m = w.model("rpc-fake:latest")
+        assert m["state"] == "unavailable" and f"127.0.0.1:{port}" in m["reason"] and "signal 6" in m["reason"], m
+        log = w.stderr()
+        assert "ggml-rpc.cpp" in log, "ggml's own abort line is in the log"
+        line = next(l for l in log.splitlines() if "rpc-fake:latest is unavailable" in l)
+        assert f"rpc-servers 127.0.0.1:{port}" in line and "gave up after 1 attempt(s)" in line, line
+        assert chat(w.url, CHAT_MODEL).status_code == 200 and w.proc.poll() is None
+    finally:
+        w.stop()
+        fake.close()

@@ -88,8 +88,10 @@ final class ChildModel: @unchecked Sendable {
         guard let port = child.waitForPort(timeout: startTimeout) else {
             process = nil
             child.stop(grace: 1)
+            let how = child.exitDescription.map { "its process \($0) while loading" }
+                ?? "its process did not finish loading in \(PrometheusText.number(startTimeout)) s"
             let servers = entry.rpcServers.isEmpty ? "" : " (rpc-servers \(serverList))"
-            return failed("its process did not finish loading\(servers); see the log above")
+            return failed("\(how)\(servers); see the log above")
         }
         if wasReadyOnce { lock.withLock { _restarts += 1 } }
         wasReadyOnce = true

@@ -34,11 +34,8 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = FileHandle.standardError
         process.terminationHandler = { [weak self] p in
-            let how = p.terminationReason == .uncaughtSignal
-                ? "was killed by signal \(p.terminationStatus)\(p.terminationStatus == SIGABRT ? " (SIGABRT: llama.cpp aborted, as ggml's RPC client does when an rpc-server fails)" : "")"
-                : "exited with status \(p.terminationStatus)"
             self?.finish(port: nil)
-            onExit(p.processIdentifier, how)
+            onExit(p.processIdentifier, Self.describe(p))
         }
         try process.run()
         try? stdoutPipe.fileHandleForWriting.close()
@@ -61,6 +58,15 @@ final class ChildProcess: @unchecked Sendable {
         }
         if done.wait(timeout: .now() + timeout) == .timedOut { return nil }
         return box.value
+    }
+
+    /// How it ended, once it has ("exited with status 1", "was killed by signal 6 (...)").
+    var exitDescription: String? { process.isRunning ? nil : Self.describe(process) }
+
+    private static func describe(_ p: Process) -> String {
+        guard p.terminationReason == .uncaughtSignal else { return "exited with status \(p.terminationStatus)" }
+        let abort = p.terminationStatus == SIGABRT ? " (SIGABRT: llama.cpp aborted, as ggml's RPC client does when an rpc-server fails)" : ""
+        return "was killed by signal \(p.terminationStatus)\(abort)"
     }
 
     /// SIGTERM (the child drains like any server), SIGKILL after `grace` s.
