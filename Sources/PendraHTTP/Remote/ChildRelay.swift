@@ -55,7 +55,9 @@ struct ChildRelay {
         guard TCPProbe.writeAll(fd, requestBytes()) else {
             return ctx.fail(.workerError("The model '\(model)' process closed the connection; retry"))
         }
-        TCPProbe.setReadTimeout(fd, seconds: timeout)
+        // A whole (non-streamed) answer comes only at the end of its
+        // generation, however long: until a stream starts, wait an hour.
+        TCPProbe.setReadTimeout(fd, seconds: 3600)
         var state = Progress()
         var parser = UpstreamResponseParser()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -69,7 +71,8 @@ struct ChildRelay {
                 } else if n == 0 {
                     events = try parser.closed()
                 } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                    return fail(&state, .timeout("The model '\(model)' sent nothing for \(Int(timeout)) s"))
+                    let waited = state.stream == nil ? 3600 : Int(timeout)
+                    return fail(&state, .timeout("The model '\(model)' sent nothing for \(waited) s"))
                 } else {
                     throw UpstreamResponseParser.Malformed(reason: String(cString: strerror(errno)))
                 }
@@ -78,7 +81,7 @@ struct ChildRelay {
                 return fail(&state, .workerError("The model '\(model)' failed mid-request: its process ended (\(error.reason)); retry, Pendra restarts it"))
             }
             for e in events {
-                guard apply(e, &state) else { return }
+                guard apply(e, &state, fd: fd) else { return }
             }
             if parser.isComplete { return }
         }
@@ -92,13 +95,16 @@ struct ChildRelay {
     }
 
     /// False once the client is gone.
-    private func apply(_ e: UpstreamResponseParser.Event, _ p: inout Progress) -> Bool {
+    private func apply(_ e: UpstreamResponseParser.Event, _ p: inout Progress, fd: Int32) -> Bool {
         switch e {
         case .head(let status, let headers):
             p.status = status
             for (n, v) in headers where !Self.droppedResponseHeaders.contains(n.lowercased()) { p.headers.add(n, v) }
             if headers["Transfer-Encoding"]?.lowercased().contains("chunked") == true {
                 p.stream = RelayStream(contentType: headers["Content-Type"])
+                // Events come at least every chat timeout (the child ends an idle
+                // stream itself); silence beyond that is a wedged child.
+                TCPProbe.setReadTimeout(fd, seconds: timeout)
                 return ctx.startStream(status: status, headers: p.headers)
             }
         case .body(let bytes):
