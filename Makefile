@@ -37,6 +37,7 @@ help:
 	@echo "make test   install what is missing, build, generate models, run every test suite"
 	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
+	@echo "make test-scale-out  the RPC split and LiteLLM gateway recipes of docs/scale-out.md, on loopback"
 
 deps: system-deps llama venv
 

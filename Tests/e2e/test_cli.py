@@ -16,7 +16,7 @@ def run(*args, cwd=None, timeout=60):
 def test_help_explains_every_flag():
     r = run("--help")
     assert r.returncode == 0
-    for flag in ["--config", "--host", "--port", "--worker-name", "--log-level", "--allow-remote"]:
+    for flag in ["--config", "--host", "--port", "--worker-name", "--worker-id", "--rpc", "--log-level", "--allow-remote"]:
         assert flag in r.stdout
 
 
