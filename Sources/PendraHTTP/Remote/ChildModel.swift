@@ -11,7 +11,8 @@ final class ChildModel: @unchecked Sendable {
     private let startTimeout: Double
     private let queue: DispatchQueue
     private let lock = NSLock()
-    private var _state = ChildModelState.stopped
+    // Until `start` runs (the server answers /health while it loads), it is starting.
+    private var _state = ChildModelState.starting(attempt: 1)
     private var process: ChildProcess?
     private var failures = 0
     /// Bumped on every scheduled retry, so a retry overtaken by an owner's
