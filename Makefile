@@ -28,7 +28,7 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama venv build models run test test-swift test-e2e test-webui webui-assets stress stress-short bench bench-rss bench-gpu bench-json clean help
+.PHONY: all deps system-deps llama rpc-server venv-scale test-scale-out venv build models run test test-swift test-e2e test-webui webui-assets stress stress-short bench bench-rss bench-gpu bench-json clean help
 
 all: build
 
@@ -38,6 +38,7 @@ help:
 	@echo "make test-webui  the web page in headless chromium (installs chromium), screenshot to docs/webui.png"
 	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
+	@echo "make test-scale-out  the RPC split and LiteLLM gateway recipes of docs/scale-out.md, on loopback"
 
 deps: system-deps llama venv
 
@@ -46,6 +47,11 @@ system-deps:
 
 llama: system-deps
 	@scripts/llama-build.sh >/dev/null
+
+# llama.cpp's rpc-server from the same pinned source and flags, cached
+# beside the libraries ($(LLAMA_PREFIX)/bin/rpc-server; docs/scale-out.md).
+rpc-server: system-deps
+	@scripts/llama-build.sh --rpc-server >/dev/null
 
 venv: $(VENV)/.stamp
 
@@ -98,6 +104,24 @@ stress-short: build models
 
 clean:
 	rm -rf .build
+
+# Both scale-out recipes of docs/scale-out.md, run for real on loopback: a
+# model split over two rpc-servers, and two workers behind LiteLLM's proxy
+# with one killed mid-run. Not part of `make test`: litellm[proxy] is a
+# large install, kept in its own venv.
+VENV_SCALE := .venv-scale
+venv-scale: $(VENV_SCALE)/.stamp
+
+$(VENV_SCALE)/.stamp: scripts/requirements-scale-out.txt | system-deps
+	python3 -m venv $(VENV_SCALE)
+	$(VENV_SCALE)/bin/pip install -q --upgrade pip
+	$(VENV_SCALE)/bin/pip install -q -r scripts/requirements-scale-out.txt
+	@touch $@
+
+test-scale-out: build models rpc-server venv-scale
+	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only split-llama
+	$(VENV_SCALE)/bin/python scripts/scale_out.py --bin $(BIN) --models models \
+	  --rpc-server $(LLAMA_PREFIX)/bin/rpc-server --litellm $(VENV_SCALE)/bin/litellm $(SCALE_ARGS)
 
 # Pendra vs llama-server on the same generated model (bench/run_bench.py).
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--rounds 5".

@@ -19,6 +19,8 @@ Models (file names under --out):
   tiny-bert-rerank.gguf  bert cross-encoder (cls.output head), pooling rank, F16
   bench-llama.gguf       larger llama for CPU benchmarks, Q8_0 (only with
                          --with-bench or --only bench-llama)
+  split-llama.gguf       llama with 6 layers, F16, for make test-scale-out (only
+                         with --only split-llama)
   all-minilm-l6-v2.gguf  real all-MiniLM-L6-v2 (bert, mean pooling), F16
   tiny-gemma3.gguf, tiny-gpt-oss.gguf, tiny-qwen35.gguf, tiny-mamba2.gguf,
   tiny-mistral.gguf
@@ -475,6 +477,18 @@ def spec_bench_llama() -> dict[str, Any]:
                 std=0.04, embd_std=0.04, tokenizer_overrides=llama3_overrides())
 
 
+def spec_split_llama() -> dict[str, Any]:
+    """make test-scale-out only: enough layers to spread over the local CPU
+    and two rpc-servers (tiny-llama has two)."""
+    return dict(arch="llama", general_name="Pendra Split Llama", license="mit",
+                vocab_file="ggml-vocab-llama-bpe.gguf",
+                template_file="meta-llama-Llama-3.1-8B-Instruct.jinja",
+                n_embd=128, n_layer=6, n_head=4, n_head_kv=2, n_ff=384, ctx=4096,
+                rope_base=500000.0, rms_eps=1e-5, qtype="F16",
+                file_type=gguf.LlamaFileType.MOSTLY_F16,
+                std=0.08, embd_std=0.08, tokenizer_overrides=llama3_overrides())
+
+
 # --------------------------------------------------------------------------
 # BERT models
 # --------------------------------------------------------------------------
@@ -744,12 +758,12 @@ def minilm(model_dir: Path, name: str) -> Callable[[Any], None]:
 # --------------------------------------------------------------------------
 
 FAMILIES = model_families.families()
-MODELS = ["tiny-llama", "tiny-qwen2", "tiny-qwen3-think", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama",
+MODELS = ["tiny-llama", "tiny-qwen2", "tiny-qwen3-think", "tiny-bert-embed", "tiny-bert-rerank", "bench-llama", "split-llama",
           "all-minilm-l6-v2", *FAMILIES]
 ALIASES = {"minilm": "all-minilm-l6-v2", "bench": "bench-llama", "tiny-bert": "tiny-bert-embed",
            "llama": "tiny-llama", "qwen2": "tiny-qwen2", "rerank": "tiny-bert-rerank"}
 ARCH = {"tiny-llama": "llama", "tiny-qwen2": "qwen2", "tiny-qwen3-think": "qwen2", "tiny-bert-embed": "bert",
-        "tiny-bert-rerank": "bert", "bench-llama": "llama", "all-minilm-l6-v2": "bert",
+        "tiny-bert-rerank": "bert", "bench-llama": "llama", "split-llama": "llama", "all-minilm-l6-v2": "bert",
         **{name: arch for name, (arch, _) in FAMILIES.items()}}
 
 
@@ -798,6 +812,8 @@ def build(name: str, args: argparse.Namespace, llama_src: Path, out: Path) -> st
         populate = decoder_model(llama_src, name, spec_tiny_qwen3_think())
     elif name == "bench-llama":
         populate = decoder_model(llama_src, name, spec_bench_llama())
+    elif name == "split-llama":
+        populate = decoder_model(llama_src, name, spec_split_llama())
     elif name == "tiny-bert-embed":
         populate = tiny_bert(llama_src, name)
     elif name == "tiny-bert-rerank":

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's shared libraries (and, with --server, llama-server and
-# llama-quantize for the benchmark) from the source vendored in the pinned
+# llama-quantize for the benchmark; with --rpc-server, ggml's rpc-server for
+# splitting a model across hosts) from the source vendored in the pinned
 # llama-cpp-python sdist, into a cache keyed by version and backend.
 #
-#   scripts/llama-build.sh [--server] [--print-prefix]
+#   scripts/llama-build.sh [--server] [--rpc-server] [--print-prefix]
 #
 # Environment:
 #   LLAMA_PY_VERSION  sdist version (default 0.3.36)
@@ -31,9 +32,11 @@ SRC="$CACHE/src/llama-cpp-python-$V/vendor/llama.cpp"
 JOBS="${JOBS:-$(nproc)}"
 
 want_server=0
+want_rpc=0
 for a in "$@"; do
   case "$a" in
     --server) want_server=1 ;;
+    --rpc-server) want_rpc=1 ;;
     --print-prefix) echo "$PREFIX"; exit 0 ;;
     --print-src) echo "$SRC"; exit 0 ;;
     *) echo "llama-build.sh: unknown argument $a" >&2; exit 2 ;;
@@ -112,6 +115,28 @@ build_server() {
   cp -a "$b/bin/." "$PREFIX/bin/"
 }
 
+# rpc-server is ggml's own remote backend (tools/rpc): it serves this host's
+# devices to a Pendra whose model lists it in rpc_servers. It is built from the
+# same flags as the libraries so both ends speak the same RPC protocol version,
+# in its own build dir so it never waits on (or invalidates) the tools build.
+build_rpc_server() {
+  [ -x "$PREFIX/bin/rpc-server" ] && return 0
+  fetch_source
+  log "building rpc-server (one-time, a few minutes)"
+  local b="$CACHE/build/rpc-$TAG"; mkdir -p "$CACHE/build"
+  mapfile -t flags < <(cmake_flags)
+  cmake -S "$SRC" -B "$b" "${flags[@]}" -DLLAMA_BUILD_COMMON=ON \
+    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=OFF >"$CACHE/build/rpc-$TAG.cmake.log"
+  cmake --build "$b" -j "$JOBS" --target ggml-rpc-server
+  mkdir -p "$PREFIX/bin"
+  # -n: never overwrite ggml libraries a running llama-server may have mapped
+  # (same source and flags, so the ones already there are the same build).
+  cp -an "$b/bin/." "$PREFIX/bin/"
+  cp -a "$b/bin/ggml-rpc-server" "$PREFIX/bin/rpc-server.tmp"
+  mv "$PREFIX/bin/rpc-server.tmp" "$PREFIX/bin/rpc-server"
+}
+
 build_libs
 [ "$want_server" = 1 ] && build_server
+[ "$want_rpc" = 1 ] && build_rpc_server
 echo "$PREFIX"

@@ -12,6 +12,11 @@ struct ServeOptions {
     var allowRemote = false
     var logBodies = false
     var webUI = true
+    var workerID: String?
+    /// `--rpc` values, applied to the config in order (ServerConfig+ScaleOut).
+    var rpc: [String] = []
+    /// Internal: serve only this model, in process (a child of another pendra).
+    var childModel: String?
 
     static let help = """
     pendra: serve local GGUF models through the OpenAI and Anthropic APIs.
@@ -29,6 +34,12 @@ struct ServeOptions {
       --port N             port, default 8080 (0 picks a free one and prints it)
       --worker-name NAME   X-Worker-Name on inference responses (default: the
                            config's server.worker_name, else the host name)
+      --worker-id ID       X-Worker-Id (default: the config's server.worker_id,
+                           else derived from the host name and port)
+      --rpc HOST:PORT,...  put every chat model's layers on these llama.cpp
+                           rpc-servers (as llama-server --rpc); --rpc
+                           MODEL=HOST:PORT,... sets one model's. Such a model
+                           runs in a child process (see docs/scale-out.md)
       --log-level LEVEL    debug, info, warn or error (default info)
       --llama-log-level L  level of llama.cpp's own log lines (default warn)
       --allow-remote       bind a non-loopback address without API keys
@@ -66,6 +77,12 @@ struct ServeOptions {
                 guard let p = Int(s), (0...65535).contains(p) else { throw Problem(message: "--port must be 0-65535, not \(s)") }
                 o.port = p
             case "--worker-name": o.workerName = try v()
+            case "--worker-id":
+                let s = try v()
+                guard WorkerIDText.isValid(s) else { throw Problem(message: "--worker-id must be 1 to 128 letters, digits or . _ : -") }
+                o.workerID = s
+            case "--rpc": o.rpc.append(try v())
+            case "--child-model": o.childModel = try v()
             case "--log-level":
                 let s = try v()
                 guard let l = LogLevel(name: s) else { throw Problem(message: "--log-level must be debug, info, warn or error") }

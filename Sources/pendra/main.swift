@@ -53,8 +53,15 @@ default:
 let options: ServeOptions
 do { options = try ServeOptions.parse(args.dropFirst()) } catch { die(error.message, code: 2) }
 
-let config: ServerConfig
-do { config = try ServerConfig.load(path: options.config) } catch { die(error.description, code: 2) }
+var config: ServerConfig
+do {
+    config = try ServerConfig.load(path: options.config)
+    for spec in options.rpc { try config.applyRPCFlag(spec) }
+    if let id = options.childModel {
+        config = try config.forChild(serving: id)
+        ChildMode.prepare(model: id)
+    }
+} catch { die(error.description, code: 2) }
 
 Log.level = Log.Level(parsing: options.logLevel.description) ?? .info
 LlamaBackend.initialize(logLevel: options.llamaLogLevel) { level, message in
@@ -87,26 +94,15 @@ for m in config.models {
 }
 
 let store = ModelStore(config: config)
-do {
-    Log.info("loading \(config.models.filter(\.preload).count) model(s) from \(config.source)")
-    try store.preload()
-} catch {
-    die(error.description)
-}
 
 var appOptions = PendraApp.Options(chatTimeout: config.chatTimeoutSeconds, embeddingTimeout: config.embeddingTimeoutSeconds,
                                    defaultModel: config.defaultModel)
 appOptions.logBodies = options.logBodies
-appOptions.webUI = config.webUI && options.webUI
+appOptions.webUI = config.webUI && options.webUI && options.childModel == nil
 // The address bound is a Host clients may name (a LAN address with keys).
 let boundHosts = ["0.0.0.0", "::", "[::]"].contains(options.host) ? [] : [options.host]
 appOptions.browserGuard = BrowserGuard(allowedHosts: config.security.allowedHosts + boundHosts,
                                        corsOrigins: config.security.corsOrigins)
-let app = PendraApp(
-    store: store, keys: keys,
-    limiter: RateLimiter(limits: RateLimits(requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute)),
-    metrics: Metrics(), worker: WorkerIdentity.load(name: options.workerName ?? config.workerName), options: appOptions)
-
 var serverConfig = HTTPServerConfig()
 serverConfig.host = options.host
 serverConfig.port = options.port
@@ -117,22 +113,56 @@ serverConfig.idleTimeout = config.idleTimeoutSeconds
 serverConfig.maxConnections = config.maxConnections
 serverConfig.maxBufferedBytes = config.security.maxBufferedBytes
 serverConfig.bodyTimeout = config.security.bodyTimeoutSeconds
-let server = HTTPServer(config: serverConfig, screen: app.screen, handler: app.handler)
+// The port is bound first: the worker id derives from it. The app (and so
+// /health, answering 503 "loading") serves while the models load.
+let appBox = AppBox()
+let server = HTTPServer(config: serverConfig, screen: appBox.screen, handler: appBox.handler)
+let boundPort: Int
+do { boundPort = try server.bind() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
+let app = PendraApp(
+    store: store, keys: keys,
+    limiter: RateLimiter(limits: RateLimits(requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute)),
+    metrics: Metrics(),
+    worker: WorkerIdentity.resolve(configured: options.workerID ?? config.workerID, name: options.workerName ?? config.workerName,
+                                   host: ProcessInfo.processInfo.hostName, port: boundPort),
+    options: appOptions)
+appBox.set(app)
 do { try server.start() } catch { die("cannot listen on \(options.host):\(options.port): \(error)") }
 
-Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host):\(server.boundPort)")
+do {
+    Log.info("loading \(config.models.filter { $0.preload && !store.servedByChild($0) }.count) model(s) from \(config.source)")
+    if options.childModel != nil { ChildMode.registerRPC(config) }
+    try store.preload()
+    if options.childModel != nil { RPCDevices.startHeartbeat(every: 2) }
+} catch {
+    die(error.description)
+}
+// Child-process models (rpc_servers, isolated): each first attempt settles
+// here; one that failed is logged with its reason and retried meanwhile.
+app.children.startAll(ChildMode.base(options: options))
+app.lifecycle.set(.ready)
+
+Log.info("serving \(store.ids.joined(separator: ", ")) on http://\(options.host):\(server.boundPort) as worker \(app.worker.id)")
 if appOptions.webUI { Log.info("web page (chat and dashboard): http://\(options.host):\(server.boundPort)/") }
 // Unbuffered, so scripts reading a pipe see it at once.
 FileHandle.standardOutput.write(Data("pendra listening on http://\(options.host):\(server.boundPort)\n".utf8))
 
 HTTPServer.waitForTerminationSignal()
-let grace = 10.0
-Log.info("shutting down: finishing in-flight requests (up to \(Int(grace)) s)")
+// Draining: /health says 503 at once; after the notice (for load balancers
+// that probe) the listener closes and running requests get `grace` s.
+app.lifecycle.set(.draining)
+if config.drainNoticeSeconds > 0 {
+    Log.info("draining: /health answers 503 for \(String(format: "%g", config.drainNoticeSeconds)) s before the listener closes")
+    Thread.sleep(forTimeInterval: config.drainNoticeSeconds)
+}
+let grace = config.drainSeconds
+Log.info("shutting down: finishing in-flight requests (up to \(String(format: "%g", grace)) s)")
 // Generations still running near the deadline are ended by the engines, so
 // their streams close with an error event instead of a cut connection.
 let endGenerations = DispatchWorkItem { store.shutdown() }
 DispatchQueue.global().asyncAfter(deadline: .now() + grace - 1, execute: endGenerations)
 server.shutdown(gracePeriod: grace)
 endGenerations.cancel()
+app.children.stopAll(grace: 5)
 store.shutdown()
 exit(0)

@@ -15,7 +15,7 @@ def _health_model(h: httpx.Client, mid: str) -> dict:
     r = h.get("/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ready"
     return next(m for m in body["models"] if m["id"] == mid)
 
 

@@ -16,7 +16,7 @@ def run(*args, cwd=None, timeout=60):
 def test_help_explains_every_flag():
     r = run("--help")
     assert r.returncode == 0
-    for flag in ["--config", "--host", "--port", "--worker-name", "--log-level", "--allow-remote"]:
+    for flag in ["--config", "--host", "--port", "--worker-name", "--worker-id", "--rpc", "--log-level", "--allow-remote"]:
         assert flag in r.stdout
 
 
@@ -71,3 +71,21 @@ def test_inspect_reads_a_gguf_without_loading_it(models_dir):
     r = run("inspect", str(models_dir / "tiny-llama.gguf"))
     assert r.returncode == 0
     assert "llama" in r.stdout and "F16" in r.stdout and "4096" in r.stdout
+
+
+@pytest.mark.parametrize("flags,needles", [
+    (["--rpc", "gpu-host"], ["--rpc", "\"gpu-host\" is not host:port"]),
+    (["--rpc", "nope=127.0.0.1:50052"], ["--rpc", "no model \"nope\""]),
+    (["--worker-id", "has space"], ["--worker-id"]),
+])
+def test_bad_scale_out_flags_are_one_line(tmp_path, models_dir, flags, needles):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"models": [{"id": "t:1", "path": str(models_dir / "tiny-llama.gguf")}]}))
+    one_line_error(run("serve", "--config", str(cfg), "--port", "0", *flags), *needles)
+
+
+def test_bad_rpc_servers_in_the_config_name_the_field(tmp_path, models_dir):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"models": [{"id": "t:1", "path": str(models_dir / "tiny-llama.gguf"),
+                                           "rpc_servers": ["127.0.0.1:50052", "10.0.0.2"]}]}))
+    one_line_error(run("serve", "--config", str(cfg), "--port", "0"), "models[0].rpc_servers[1]", "host:port")

@@ -29,6 +29,11 @@ enum ConfigRanges {
         "body_timeout_seconds": Range(lo: 0, hi: 86_400, aboveLo: true, unit: " seconds"),
         "max_connections": Range(lo: 1, hi: 1e6),
         "max_buffered_mb": Range(lo: 1, hi: 1_048_576),
+        "drain_seconds": Range(lo: 0, hi: 3600, unit: " seconds"),
+        "drain_notice_seconds": Range(lo: 0, hi: 600, unit: " seconds"),
+        "child_retry_limit": Range(lo: 0, hi: 1000),
+        "child_retry_seconds": Range(lo: 0, hi: 3600, aboveLo: true, unit: " seconds"),
+        "child_start_seconds": Range(lo: 0, hi: 86_400, aboveLo: true, unit: " seconds"),
     ]
 
     static let model: [String: Range] = [

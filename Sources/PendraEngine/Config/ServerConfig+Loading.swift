@@ -42,6 +42,7 @@ extension ServerConfig {
                 licence: licence ?? license,
                 preload: try f.bool("preload") ?? true)
             try Self.readEngineOptions(f, into: &entry)
+            try Self.readScaleOut(f, into: &entry)
             entry.chatTemplatePath = try f.string("chat_template").map {
                 $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
             }
@@ -98,6 +99,7 @@ extension ServerConfig {
         config.loadTimeoutSeconds = try s.double("load_timeout_seconds") ?? 600
         config.security = try SecurityConfig.load(server: server, file: path)
         config.webUI = try s.bool("webui") ?? true
+        try config.readScaleOut(s)
         return config
     }
 
@@ -141,7 +143,7 @@ extension ServerConfig {
     }
 
     /// Typed field access that names the field in its errors.
-    private struct Fields {
+    struct Fields {
         let object: JSONObject
         let at: String
         let fail: (String) -> ConfigError

@@ -46,6 +46,16 @@ public struct ModelEntry: Sendable, Equatable {
     public var targetITLMilliseconds: Double = 200
     /// Draft tokens for decodes (config `speculative`); off by default.
     public var speculation: SpeculationConfig = .off
+    /// llama.cpp rpc-servers holding some of its layers (ServerConfig+ScaleOut).
+    public var rpcServers: [RPCEndpoint] = []
+    /// Share of the layers per device, in llama.cpp's order: the rpc-servers, then local GPUs.
+    public var tensorSplit: [Float]?
+    /// Served by a child process of its own, so a crash there is not the server's.
+    public var isolated = false
+
+    /// Served by a child process: always so with rpc-servers, because ggml's
+    /// RPC client aborts the process when a server is unreachable or dies.
+    public var runsInChild: Bool { isolated || !rpcServers.isEmpty }
 }
 
 /// An API key from the config file.
@@ -93,6 +103,20 @@ public struct ServerConfig: Sendable {
     public var security = SecurityConfig()
     /// The web page (chat and dashboard) at `/`; `--no-webui` turns it off too.
     public var webUI = true
+    /// `X-Worker-Id`; nil: derived from the host name and port.
+    public var workerID: String?
+    /// SIGTERM: seconds /health answers 503 before the listener closes (so a
+    /// load balancer's probe sees it), then seconds running requests get to finish.
+    public var drainNoticeSeconds: Double = 0
+    public var drainSeconds: Double = 10
+    /// Child-process models: restarts tried after a failure (then it stays
+    /// unavailable until an owner loads it), the first wait between them
+    /// (doubling, at most 60 s), and how long a child may take to load.
+    public var childRetryLimit = 10
+    public var childRetrySeconds: Double = 2
+    public var childStartSeconds: Double = 600
+    /// True only in a child process: its model is loaded here, rpc-servers and all.
+    public var loadsChildModelsInProcess = false
 
     public func model(_ id: String) -> ModelEntry? { models.first { $0.id == id } }
 }

@@ -98,13 +98,20 @@ public final class ModelStore: @unchecked Sendable {
     public func isLoaded(_ id: String) -> Bool { lock.withLock { loaded[id] != nil } }
     public func engineIfLoaded(_ id: String) -> Engine? { lock.withLock { loaded[id]?.engine } }
 
-    /// Loads every model marked `preload`, synchronously (at startup).
+    /// Loads every model marked `preload`, synchronously (at startup), on the
+    /// load queue: the server already answers /health meanwhile, and a
+    /// request for a model being loaded waits for that load, not a second one.
     public func preload() throws(ModelStoreError) {
-        for m in config.models where m.preload {
-            _ = try loadNow(m)
+        for m in config.models where m.preload && !servedByChild(m) {
+            let result = loadQueue.sync { Result { () throws(ModelStoreError) in try self.loadNow(m) } }
+            _ = try result.get()
         }
         startReaper()
     }
+
+    /// A model another process serves (PendraHTTP's `ChildModels`): never
+    /// loaded here, so an rpc-server that dies cannot abort this process.
+    public func servedByChild(_ m: ModelEntry) -> Bool { m.runsInChild && !config.loadsChildModelsInProcess }
 
     /// The engine for a model, loading it first if needed.
     public func engine(for id: String, capability: Capability) async throws(ModelStoreError) -> Engine {
@@ -220,6 +227,7 @@ public final class ModelStore: @unchecked Sendable {
     /// unloading idle ones if the budget demands it.
     private func loadNow(_ m: ModelEntry) throws(ModelStoreError) -> Engine {
         if let e = touch(m.id) { return e }
+        if servedByChild(m) { throw .loadFailed(id: m.id, reason: "it is served by a child process") }
         try makeRoom(for: m.id, bytes: estimatedBytes(m))
         let engine: Engine
         let measured: LlamaBufferSizes
@@ -241,7 +249,7 @@ public final class ModelStore: @unchecked Sendable {
 
     private func makeEngine(_ m: ModelEntry) throws -> Engine {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.loadTimeoutSeconds * 1e9)
-        let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers, deadline: deadline)
+        let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers, deadline: deadline, tensorSplit: m.tensorSplit)
         let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
         let context = m.contextSize ?? min(trained, 8192)
         let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount

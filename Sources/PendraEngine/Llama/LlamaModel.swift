@@ -46,8 +46,11 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Loads the weights. `gpuLayers < 0` puts every layer on the GPU when a GPU backend exists.
     /// Past `deadline` (DispatchTime uptime nanoseconds) the load stops
-    /// between tensors and throws `timedOut`.
-    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true, deadline: UInt64? = nil) throws {
+    /// between tensors and throws `timedOut`. `tensorSplit`: each device's
+    /// share of the layers, in llama.cpp's device order (registered
+    /// rpc-servers first, then local GPUs).
+    public init(path: String, gpuLayers: Int = -1, useMmap: Bool = true, deadline: UInt64? = nil,
+                tensorSplit: [Float]? = nil) throws {
         LlamaBackend.ensureInitialized()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -73,7 +76,14 @@ public final class LlamaModel: @unchecked Sendable {
                 return Unmanaged<LoadDeadline>.fromOpaque(user).takeUnretainedValue().check()
             }
         }
-        let loaded = withExtendedLifetime(watch) { llama_model_load_from_file(path, params) }
+        // llama.cpp reads llama_max_devices() floats: pad the split with zeros.
+        var split = tensorSplit.map { $0 + Array(repeating: 0, count: max(0, llama_max_devices() - $0.count)) } ?? []
+        let loaded = withExtendedLifetime(watch) {
+            split.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
+                if tensorSplit != nil { params.tensor_split = UnsafePointer(buf.baseAddress) }
+                return llama_model_load_from_file(path, params)
+            }
+        }
         if watch?.expired == true {
             if let loaded { llama_model_free(loaded) }
             throw ModelLoadError.timedOut(path: path)

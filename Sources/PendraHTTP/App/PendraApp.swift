@@ -28,6 +28,10 @@ public final class PendraApp: Sendable {
     public let metrics: Metrics
     public let worker: WorkerIdentity
     public let options: Options
+    /// Models served by child processes (rpc_servers, isolated): Remote/.
+    public let children: ChildModels
+    /// Loading, ready or draining, for /health.
+    public let lifecycle = ServerLifecycle()
     /// SHA-256 of each model file, hashed once in the background (Ollama's `digest`).
     let digests: ModelDigests
     private let started = Int(Date().timeIntervalSince1970)
@@ -45,6 +49,7 @@ public final class PendraApp: Sendable {
         self.worker = worker
         self.options = options
         self.accessLog = AccessLog(logBodies: options.logBodies)
+        self.children = ChildModels(config: store.config)
         self.digests = ModelDigests(files: store.config.models.map { ($0.id, $0.path) })
         var r = Router()
         Self.routes(into: &r, app: appRef)
@@ -56,6 +61,7 @@ public final class PendraApp: Sendable {
         if options.webUI {
             activity.startSampling(metrics: metrics, models: store.config.models.filter { $0.capability == .chat }.map(\.id))
         }
+        registerAvailabilityMetrics()
     }
 
     /// Routes are registered before `self` exists; handlers reach the app
@@ -68,8 +74,13 @@ public final class PendraApp: Sendable {
     }
 
     private static func routes(into r: inout Router, app box: Unowned) {
+        // A request naming a child-process model goes to its child instead.
         func h(_ body: @escaping @Sendable (PendraApp, RequestContext) async -> Void) -> RouteHandler {
-            { ctx in if let app = box.app { await body(app, ctx) } }
+            { ctx in
+                guard let app = box.app else { return }
+                if await app.children.relayIfChild(ctx, resolve: app.resolveModel) { return }
+                await body(app, ctx)
+            }
         }
         r.add("GET", "/health", family: .pendra, auth: .public, handler: h { await HealthRoute(app: $0).handle($1) })
         r.add("GET", "/metrics", family: .pendra, auth: .member, handler: h { await MetricsRoute(app: $0).handle($1) })

@@ -1,6 +1,9 @@
 import Foundation
 
-/// X-Worker-Id (stable per install) and X-Worker-Name (configurable).
+/// X-Worker-Id and X-Worker-Name. The id is what a gateway's logs and the
+/// seeds' 502 advice ("retry; Pendra will pick a different worker") key
+/// on, so it is stable across restarts of the same worker: the configured
+/// `server.worker_id`, else derived from the host name and the port served.
 public struct WorkerIdentity: Sendable {
     public let id: String
     public let name: String
@@ -10,29 +13,21 @@ public struct WorkerIdentity: Sendable {
         self.name = name
     }
 
-    /// Reads the install's id from `$XDG_STATE_HOME/pendra/worker-id` (or
-    /// `~/.local/state/...`), creating it once. If the file cannot be written
-    /// the id is derived from the host name, still stable across restarts.
-    public static func load(name: String) -> WorkerIdentity {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".local/state")
-        let dir = base.appendingPathComponent("pendra")
-        let file = dir.appendingPathComponent("worker-id")
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
-            let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !id.isEmpty { return WorkerIdentity(id: id, name: name) }
-        }
-        let fresh = "wkr_" + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try (fresh + "\n").write(to: file, atomically: true, encoding: .utf8)
-            return WorkerIdentity(id: fresh, name: name)
-        } catch {
-            var h: UInt64 = 14695981039346656037
-            for b in ProcessInfo.processInfo.hostName.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
-            return WorkerIdentity(id: "wkr_" + String(h, radix: 16), name: name)
-        }
+    /// `configured` when set; else `wkr_` and 16 hex digits of a hash of
+    /// `host:port` (two workers on one host differ by port; the same worker
+    /// restarted on its port keeps its id).
+    public static func resolve(configured: String?, name: String, host: String, port: Int) -> WorkerIdentity {
+        if let configured { return WorkerIdentity(id: configured, name: name) }
+        return WorkerIdentity(id: derivedID(host: host, port: port), name: name)
+    }
+
+    /// FNV-1a 64 of `host:port`: deterministic across processes and
+    /// platforms (Swift's Hasher is seeded per process).
+    public static func derivedID(host: String, port: Int) -> String {
+        var h: UInt64 = 14695981039346656037
+        for b in "\(host):\(port)".utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        let hex = String(h, radix: 16)
+        return "wkr_" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     var headers: HTTPHeaders { ["X-Worker-Id": id, "X-Worker-Name": name] }

@@ -15,6 +15,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var loop: EventLoop?
     private var port = 0
     private var stopped = false
+    /// Set by `bind()` when the port is needed before the loop starts.
+    private var boundFD: Int32 = -1
 
     /// `screen`, when given, sees every request head on the I/O thread before
     /// its body is read; a response it returns is sent and the connection
@@ -26,15 +28,31 @@ public final class HTTPServer: @unchecked Sendable {
         self.clock = { SocketSupport.monotonicNow() }
     }
 
-    /// Binds, listens and starts the loop thread. Throws `HTTPServerError`
-    /// (with the errno text, e.g. "Address already in use").
-    public func start() throws {
+    /// Binds and listens without serving yet (connections wait in the
+    /// backlog), so the port is known before the handler's app is made (the
+    /// worker id derives from it). Returns the port bound.
+    @discardableResult
+    public func bind() throws -> Int {
         lock.lock()
         defer { lock.unlock() }
-        guard loop == nil, !stopped else { throw HTTPServerError.alreadyStarted }
+        guard loop == nil, !stopped, boundFD < 0 else { throw HTTPServerError.alreadyStarted }
         signal(SIGPIPE, SIG_IGN)
         SocketSupport.raiseFileLimit()
         let (fd, bound) = try SocketSupport.listen(host: config.host, port: config.port)
+        boundFD = fd
+        port = bound
+        return bound
+    }
+
+    /// Binds (unless `bind()` did), listens and starts the loop thread.
+    /// Throws `HTTPServerError` (with the errno text, e.g. "Address already in use").
+    public func start() throws {
+        if lock.withLock({ boundFD < 0 }) { try bind() }
+        lock.lock()
+        defer { lock.unlock() }
+        guard loop == nil, !stopped else { throw HTTPServerError.alreadyStarted }
+        let fd = boundFD, bound = port
+        boundFD = -1
         let loop: EventLoop
         do {
             loop = try EventLoop(config: config, listenFD: fd, screen: screen, handler: handler, clock: clock)

@@ -48,7 +48,8 @@ struct ModelsRoute {
 
     private func entry(_ m: ModelEntry) -> JSON {
         let created = app.createdTime(m.id)
-        return [
+        let status = app.status(of: m)
+        var o: JSONObject = [
             "id": .string(m.id),
             "object": "model",
             "created": .int(created),
@@ -56,7 +57,11 @@ struct ModelsRoute {
             "type": "model",
             "display_name": .string(app.displayName(m)),
             "created_at": .string(Self.rfc3339(created)),
+            // False while a child-process model is down (its rpc-server died).
+            "available": .bool(status.available),
         ]
+        if !status.available { o["unavailable_reason"] = .string(status.reason ?? status.state) }
+        return .object(o)
     }
 
     /// Codex rejects a list whose entries lack any of its required fields.

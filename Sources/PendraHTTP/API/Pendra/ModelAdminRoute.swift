@@ -6,6 +6,7 @@ struct ModelAdminRoute {
 
     func load(_ ctx: RequestContext) async {
         let id = ctx.params["id"] ?? ""
+        if app.children.contains(id) { return await loadChild(ctx, id) }
         do {
             try await app.store.load(id)
             ctx.sendJSON(JSON(["id": .string(id), "loaded": true]).bytes)
@@ -16,6 +17,12 @@ struct ModelAdminRoute {
 
     func unload(_ ctx: RequestContext) async {
         let id = ctx.params["id"] ?? ""
+        if app.children.contains(id) {
+            let children = app.children
+            let was = children.state(id)?.isReady ?? false
+            await WorkQueue.run { children.stop(id) }
+            return ctx.sendJSON(JSON(["id": .string(id), "loaded": false, "was_loaded": .bool(was)]).bytes)
+        }
         do throws(APIError) {
             // Unloading waits for the engine thread to stop: not on the cooperative pool.
             let store = app.store
@@ -26,6 +33,16 @@ struct ModelAdminRoute {
         } catch {
             ctx.fail(error)
         }
+    }
+
+    /// A child-process model: start it now with a fresh retry budget.
+    private func loadChild(_ ctx: RequestContext, _ id: String) async {
+        let children = app.children
+        let state = await WorkQueue.run { children.reload(id) }
+        guard let state, state.isReady else {
+            return ctx.fail(.workerError("The model '\(id)' could not be loaded: \(state?.reason ?? "unknown")"))
+        }
+        ctx.sendJSON(JSON(["id": .string(id), "loaded": true]).bytes)
     }
 
     /// On these routes an unknown id is a missing resource (404), not a bad field.
