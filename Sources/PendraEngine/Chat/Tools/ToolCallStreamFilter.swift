@@ -15,6 +15,8 @@ public struct ToolCallStreamFilter: Sendable {
     /// Text received but not yet emitted (a possible marker prefix, or the
     /// held tail). Bytes, because markers are ASCII and split cleanly there.
     private var pending: [UInt8] = []
+    /// Functionary v3.2: the reply's first recipient was read.
+    private var sawRecipient = false
 
     public init(format: ToolCallFormat, tools: [ChatTool], parser: ToolCallParser = ToolCallParser()) {
         self.format = format
@@ -39,6 +41,8 @@ public struct ToolCallStreamFilter: Sendable {
         case .granite: return scan(for: ToolCallParser.graniteTag)
         case .functionary: return scan(for: ToolCallParser.functionaryOpen)
         case .minimax: return scan(for: ToolCallParser.minimaxOpen)
+        case .dsml: return scan(for: ToolCallParser.dsmlOpen)
+        case .functionaryV32: return scanFunctionaryV32()
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
         case .none, .harmony: return release()
@@ -82,6 +86,22 @@ public struct ToolCallStreamFilter: Sendable {
         if afterBrace.starts(with: key) { state = .holding; return "" }
         if key.starts(with: afterBrace) { return "" }
         return release()
+    }
+
+    /// Functionary v3.2 answers `all\n` + text (shown without its
+    /// recipient line) and calls `NAME\n{...}`, each later message after `>>>`.
+    /// A reply that starts with any other recipient is held whole.
+    private mutating func scanFunctionaryV32() -> String {
+        if !sawRecipient {
+            let all = Array("all\n".utf8), marker = ToolCallParser.functionaryV32Marker
+            if pending.starts(with: marker) { pending.removeFirst(marker.count) }
+            if pending.count < marker.count && marker.starts(with: pending) { return "" }
+            if pending.count < all.count && all.starts(with: pending) { return "" }
+            guard pending.starts(with: all) else { state = .holding; return "" }
+            pending.removeFirst(all.count)
+            sawRecipient = true
+        }
+        return scan(for: ToolCallParser.functionaryV32Marker)
     }
 
     private mutating func emit(upTo index: Int, thenHold hold: Bool) -> String {
