@@ -10,6 +10,13 @@ import pytest
 
 from conftest import CHAT_MODEL, ONDEMAND_MODEL
 
+# tiny-qwen2 loads on first use: on shared CPUs that can take most of a minute.
+TIMEOUT = 240
+
+
+def oai(server):
+    return server.openai().with_options(timeout=TIMEOUT)
+
 SCHEMA = {"type": "object",
           "properties": {"unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
                          "city": {"type": "string", "maxLength": 20}, "days": {"type": "integer"}},
@@ -22,13 +29,13 @@ NAMED = {"type": "function", "function": {"name": "get_weather"}}
 @pytest.mark.parametrize("model", [ONDEMAND_MODEL, CHAT_MODEL])
 def test_openai_chat_fragments_add_up_to_the_whole_call(server, model):
     kw = dict(model=model, messages=ASK, tools=[TOOL], tool_choice=NAMED, max_tokens=120, temperature=0)
-    whole = server.openai().chat.completions.create(**kw).choices[0]
+    whole = oai(server).chat.completions.create(**kw).choices[0]
     assert whole.finish_reason == "tool_calls", whole
     arguments = whole.message.tool_calls[0].function.arguments
     assert list(json.loads(arguments)) == ["unit", "city", "days"], arguments
 
     heads, fragments, finish, order = [], [], None, []
-    for chunk in server.openai().chat.completions.create(**kw, stream=True):
+    for chunk in oai(server).chat.completions.create(**kw, stream=True):
         if not chunk.choices:
             continue
         for tc in chunk.choices[0].delta.tool_calls or []:
@@ -51,10 +58,10 @@ def test_responses_argument_deltas_add_up(server, model):
     tool = {"type": "function", "name": "get_weather", "parameters": SCHEMA}
     kw = dict(model=model, input="Weather in Paris for three days?", tools=[tool],
               tool_choice={"type": "function", "name": "get_weather"}, max_output_tokens=120, temperature=0)
-    whole = server.openai().responses.create(**kw)
+    whole = oai(server).responses.create(**kw)
     calls = [o for o in whole.output if o.type == "function_call"]
     assert len(calls) == 1, whole.output
-    events = list(server.openai().responses.create(**kw, stream=True))
+    events = list(oai(server).responses.create(**kw, stream=True))
     deltas = [e.delta for e in events if e.type == "response.function_call_arguments.delta"]
     done = [e for e in events if e.type == "response.function_call_arguments.done"]
     assert len(deltas) > 3 and "".join(deltas) == done[0].arguments == calls[0].arguments
@@ -62,7 +69,7 @@ def test_responses_argument_deltas_add_up(server, model):
 
 @pytest.mark.parametrize("model", [ONDEMAND_MODEL, CHAT_MODEL])
 def test_anthropic_input_json_deltas_add_up(server, model):
-    client = anthropic.Anthropic(base_url=server.url, api_key="unused", max_retries=0)
+    client = anthropic.Anthropic(base_url=server.url, api_key="unused", max_retries=0, timeout=TIMEOUT)
     tools = [{"name": "get_weather", "description": "Weather", "input_schema": SCHEMA}]
     kw = dict(model=model, max_tokens=120, tools=tools, tool_choice={"type": "tool", "name": "get_weather"},
               messages=ASK, extra_body={"temperature": 0})
