@@ -31,6 +31,9 @@ final class PrepareReasoningGrammarTests: XCTestCase {
         XCTAssertTrue(on.generation.sampling.grammar?.hasPrefix("root ::= reasoning-0\n") == true)
         XCTAssertEqual(on.generation.output.reasoning, .think)
         XCTAssertTrue(on.generation.output.startsInReasoning)
+        var object = request(.auto)
+        object.responseFormat = .jsonObject
+        XCTAssertTrue(try e.prepare(object).generation.sampling.grammar?.hasPrefix("root ::= reasoning-0\n") == true)
         let off = try e.prepare(request(.disabled))
         XCTAssertEqual(off.generation.output.reasoning, .none)
         XCTAssertFalse(off.generation.sampling.grammar!.contains("reasoning-0"))

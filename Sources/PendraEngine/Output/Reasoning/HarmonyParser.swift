@@ -116,8 +116,9 @@ struct HarmonyParser {
         return [.toolCall(ToolCallDelta(index: calls - 1, arguments: JSONExtent.text(text, 0..<text.count)))]
     }
 
-    /// A call is reported whole once its body ends, and only when its body
-    /// is a JSON object and it names an offered tool; otherwise its text is content.
+    /// A streamed call just ends. One that did not stream (its body did not
+    /// open with `{` at once) is reported whole when it is a JSON object for
+    /// an offered tool; otherwise its text is content.
     private mutating func endCall(_ name: String) -> [GenerationEvent] {
         defer { arguments = [] }
         if streaming != nil {
