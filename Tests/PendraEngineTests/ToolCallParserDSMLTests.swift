@@ -68,6 +68,24 @@ final class ToolCallParserDSMLTests: XCTestCase {
         XCTAssertEqual(g.finish().calls.map(\.name), ["get_time"])
     }
 
+    /// DeepSeek and Kimi open their calls with a section marker: streamed,
+    /// it is held with the calls, never shown as content (it was before).
+    func testSectionMarkersAreNotContent() {
+        let cases: [(ToolCallFormat, String)] = [
+            (.deepseek(r1: false), "Sure.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_time<｜tool▁sep｜>{}<｜tool▁call▁end｜><｜tool▁calls▁end｜>"),
+            (.kimiK2, "Sure.<|tool_calls_section_begin|><|tool_call_begin|>functions.get_time:0<|tool_call_argument_begin|>{}<|tool_call_end|><|tool_calls_section_end|>"),
+        ]
+        for (format, text) in cases {
+            for cut in stride(from: 1, to: text.count, by: 3) {
+                var f = ToolCallStreamFilter(format: format, tools: tools, parser: ToolFixtures.parser())
+                let shown = f.feed(String(text.prefix(cut))) + f.feed(String(text.dropFirst(cut)))
+                let end = f.finish()
+                XCTAssertEqual(shown + end.content, "Sure.", "\(format) cut at \(cut)")
+                XCTAssertEqual(end.calls.map(\.name), ["get_time"], "\(format) cut at \(cut)")
+            }
+        }
+    }
+
     /// The forced-call grammars, judged by llama.cpp on a real vocabulary,
     /// write what the parser reads back as the call.
     func testForcedCallGrammars() throws {

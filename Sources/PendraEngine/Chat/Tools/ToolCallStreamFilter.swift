@@ -35,8 +35,9 @@ public struct ToolCallStreamFilter: Sendable {
         if state == .holding { return "" }
         switch format {
         case .hermes, .qwenXML, .glm: return scan(for: ToolCallParser.hermesOpen)
-        case .deepseek: return scan(for: ToolCallParser.deepseekCallBegin)
-        case .kimiK2: return scan(for: ToolCallParser.kimiCallBegin)
+        // The section marker opens the calls too: it must not pass as content.
+        case .deepseek: return scan(for: [ToolCallParser.deepseekSectionBegin, ToolCallParser.deepseekCallBegin])
+        case .kimiK2: return scan(for: [ToolCallParser.kimiSectionBegin, ToolCallParser.kimiCallBegin])
         case .commandR7B: return scan(for: ToolCallParser.commandAction)
         case .granite: return scan(for: ToolCallParser.graniteTag)
         case .functionary: return scan(for: ToolCallParser.functionaryOpen)
@@ -61,13 +62,20 @@ public struct ToolCallStreamFilter: Sendable {
 
     /// Hermes and Mistral calls may follow some text, so the marker is looked
     /// for anywhere; a partial marker at the end waits for the next delta.
-    private mutating func scan(for marker: [UInt8]) -> String {
-        if let at = JSONExtent.find(marker, in: pending, from: 0) {
+    private mutating func scan(for marker: [UInt8]) -> String { scan(for: [marker]) }
+
+    /// The earliest of several markers; the longest tail that may start any is held.
+    private mutating func scan(for markers: [[UInt8]]) -> String {
+        if let at = markers.compactMap({ JSONExtent.find($0, in: pending, from: 0) }).min() {
             return emit(upTo: at, thenHold: true)
         }
-        var keep = min(marker.count - 1, pending.count)
-        while keep > 0 && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
-        return emit(upTo: pending.count - keep, thenHold: false)
+        var held = 0
+        for marker in markers {
+            var keep = min(marker.count - 1, pending.count)
+            while keep > held && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
+            held = max(held, keep)
+        }
+        return emit(upTo: pending.count - held, thenHold: false)
     }
 
     /// Llama 3 calls are the whole reply, so only its start is examined:
