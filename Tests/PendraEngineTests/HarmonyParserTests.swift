@@ -15,6 +15,8 @@ final class HarmonyParserTests: XCTestCase {
             switch (out.last, e) {
             case (.reasoning(let a)?, .reasoning(let b)): out[out.count - 1] = .reasoning(a + b)
             case (.text(let a)?, .text(let b)): out[out.count - 1] = .text(a + b)
+            case (.toolCall(let a)?, .toolCall(let b)) where a.index == b.index && b.id == nil:
+                out[out.count - 1] = .toolCall(ToolCallDelta(index: a.index, id: a.id, name: a.name, arguments: a.arguments + b.arguments))
             default: out.append(e)
             }
         }
@@ -40,9 +42,20 @@ final class HarmonyParserTests: XCTestCase {
         XCTAssertEqual(e, [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_time", arguments: "{}"))])
     }
 
-    func testBadArgumentsOrUnknownToolAreText() {
+    func testACallStreamsFromItsHeaderAndACutOneEndsThere() {
+        var p = OutputParser(OutputSpec(reasoning: .harmony, toolFormat: .harmony, tools: ToolFixtures.all), parser: ToolFixtures.parser())
+        XCTAssertEqual(p.feed("<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|> "), [])
+        XCTAssertEqual(p.feed("{\"city\": "), [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: "")),
+                                              .toolCall(ToolCallDelta(index: 0, arguments: #"{"city":"#))])
+        XCTAssertEqual(p.feed("\"Os lo\"}"), [.toolCall(ToolCallDelta(index: 0, arguments: #""Os lo"}"#))])
+        XCTAssertEqual(p.finish(), [])
         XCTAssertEqual(events(["<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": "]),
-                       [.text("{\"city\": ")])
+                       [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: #"{"city":"#))])
+    }
+
+    func testBadArgumentsOrUnknownToolAreText() {
+        XCTAssertEqual(events(["<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>city: Oslo"]),
+                       [.text("city: Oslo")])
         XCTAssertEqual(events(["<|channel|>commentary to=functions.nope<|message|>{}"]), [.text("{}")])
     }
 

@@ -9,8 +9,11 @@ final class GrammarJudge: @unchecked Sendable {
     let model: OpaquePointer
     let vocab: OpaquePointer
 
+    let greedy: Bool
+
     /// Only the tokenizer is needed, so the weights are not loaded.
-    init(path: String) throws {
+    init(path: String, greedy: Bool = false) throws {
+        self.greedy = greedy
         llama_backend_init()
         var params = llama_model_default_params()
         params.vocab_only = true
@@ -35,10 +38,11 @@ final class GrammarJudge: @unchecked Sendable {
     }
 
     /// Whether the grammar lets the model write exactly `text` and then stop.
-    func accepts(_ grammar: String, _ text: String) -> Bool {
+    /// `special`: control-token texts become their tokens, as a model writes them.
+    func accepts(_ grammar: String, _ text: String, special: Bool = false) -> Bool {
         guard let s = sampler(grammar) else { return false }
         defer { llama_sampler_free(s) }
-        for token in tokenize(text) {
+        for token in tokenize(text, special: special) {
             // Accepting a token the grammar forbids throws inside llama.cpp,
             // so each token is checked with apply() first.
             guard allowed(token, by: s) else { return false }
@@ -56,12 +60,49 @@ final class GrammarJudge: @unchecked Sendable {
         }
     }
 
-    private func tokenize(_ text: String) -> [llama_token] {
+    /// Pieces of every token, for `greedy` tokenization: SentencePiece
+    /// vocabularies (Mistral) prefix text with a space when tokenizing,
+    /// which a model writing "[" right after `[TOOL_CALLS]` does not.
+    private lazy var pieces: [String: llama_token] = {
+        var out: [String: llama_token] = [:]
+        var buf = [CChar](repeating: 0, count: 256)
+        for t in 0..<llama_vocab_n_tokens(vocab) {
+            let n = llama_token_to_piece(vocab, t, &buf, Int32(buf.count), 0, true)
+            guard n > 0 else { continue }
+            let piece = String(decoding: buf[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if out[piece] == nil { out[piece] = t }
+        }
+        return out
+    }()
+
+    /// The longest token piece at each point: a sequence a model can write.
+    func greedyTokens(_ text: String, special: Bool) -> [llama_token] {
+        let chars = Array(text)
+        var out: [llama_token] = []
+        var i = 0
+        while i < chars.count {
+            var n = min(24, chars.count - i)
+            while n > 0 {
+                if let t = pieces[String(chars[i..<(i + n)])],
+                   special || llama_vocab_get_attr(vocab, t).rawValue & LLAMA_TOKEN_ATTR_CONTROL.rawValue == 0 {
+                    out.append(t)
+                    break
+                }
+                n -= 1
+            }
+            precondition(n > 0, "no token for \(chars[i])")
+            i += n
+        }
+        return out
+    }
+
+    func tokenize(_ text: String, special: Bool = false) -> [llama_token] {
+        if greedy { return greedyTokens(text, special: special) }
         let bytes = Array(text.utf8)
         var tokens = [llama_token](repeating: 0, count: bytes.count + 8)
         let n = bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { c in
-                llama_tokenize(vocab, c.baseAddress, Int32(bytes.count), &tokens, Int32(tokens.count), false, false)
+                llama_tokenize(vocab, c.baseAddress, Int32(bytes.count), &tokens, Int32(tokens.count), false, special)
             }
         }
         precondition(n >= 0, "token buffer too small")

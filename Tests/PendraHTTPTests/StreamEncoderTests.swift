@@ -201,6 +201,61 @@ final class StreamEncoderTests: XCTestCase {
 
     // MARK: Non-streamed replies from the same events
 
+    /// Argument fragments, as the engine streams them: each dialect's
+    /// fragments add up to the arguments of the non-streamed reply, per call
+    /// in order; a reply cut inside a call ends as cut, not as a finished call.
+    func testArgumentFragmentsAddUpToTheWholeCallInEveryDialect() throws {
+        let events: [GenerationEvent] = [
+            .text("Sure."),
+            .toolCall(ToolCallDelta(index: 0, id: "call_a", name: "get_weather", arguments: "")),
+            .toolCall(ToolCallDelta(index: 0, arguments: #"{"ci"#)), .toolCall(ToolCallDelta(index: 0, arguments: #"ty":"Os"#)),
+            .toolCall(ToolCallDelta(index: 0, arguments: #"lo","days":[1,"#)), .toolCall(ToolCallDelta(index: 0, arguments: "2]}")),
+            .toolCall(ToolCallDelta(index: 1, id: "call_b", name: "get_time", arguments: "")),
+            .toolCall(ToolCallDelta(index: 1, arguments: "{}")),
+        ]
+        let whole = ChatReply.collect(events).calls
+        XCTAssertEqual(whole.map(\.arguments), [#"{"city":"Oslo","days":[1,2]}"#, "{}"])
+
+        var chat: [Int: String] = [:]
+        for f in Self.run(OpenAIChatStreamEncoder(format: chatFormat, includeUsage: false), events).dropLast() {
+            for tc in Self.json(f)["choices"]?.array?.first?["delta"]?["tool_calls"]?.array ?? [] {
+                chat[tc["index"]!.int!, default: ""] += tc["function"]?["arguments"]?.string ?? ""
+            }
+        }
+        XCTAssertEqual([chat[0], chat[1]], whole.map(\.arguments))
+
+        var anthropic: [Int: String] = [:]
+        for f in Self.run(AnthropicStreamEncoder(format: anthropicFormat, promptTokens: 1), events) where f.event == "content_block_delta" {
+            let j = Self.json(f)
+            if j["delta"]?["type"] == "input_json_delta" { anthropic[j["index"]!.int!, default: ""] += j["delta"]!["partial_json"]!.string! }
+        }
+        XCTAssertEqual([anthropic[1], anthropic[2]], whole.map(\.arguments), "blocks 1 and 2 follow the text block 0")
+
+        var responses: [String: String] = [:]
+        var done: [String] = []
+        for f in Self.run(ResponsesStreamEncoder(format: try responsesFormat()), events) {
+            let j = Self.json(f)
+            if f.event == "response.function_call_arguments.delta" { responses[j["item_id"]!.string!, default: ""] += j["delta"]!.string! }
+            if f.event == "response.function_call_arguments.done" {
+                XCTAssertEqual(responses[j["item_id"]!.string!], j["arguments"]?.string, "done repeats the deltas")
+                done.append(j["arguments"]!.string!)
+            }
+        }
+        XCTAssertEqual(done, whole.map(\.arguments))
+
+        // Cut by max_tokens inside the first call.
+        let cut = GenerationResult(reason: .length, usage: Usage(), timings: Timings())
+        let partial = Array(events[0..<3])
+        let chatEnd = Self.run(OpenAIChatStreamEncoder(format: chatFormat, includeUsage: false), partial, result: cut).dropLast().map(Self.json)
+        XCTAssertEqual(chatEnd.compactMap { $0["choices"]?.array?.first?["finish_reason"]?.string }, ["length"])
+        let anthropicEnd = Self.run(AnthropicStreamEncoder(format: anthropicFormat, promptTokens: 1), partial, result: cut)
+        XCTAssertEqual(Self.json(anthropicEnd[anthropicEnd.count - 2])["delta"]?["stop_reason"], "max_tokens")
+        var reply = ChatReply.collect(partial)
+        reply.result = cut
+        XCTAssertEqual(chatFormat.completion(reply)["choices"]?.array?.first?["finish_reason"], "length")
+        XCTAssertEqual(anthropicFormat.message(reply)["stop_reason"], "max_tokens")
+    }
+
     func testChatReplyRebuildsCallsFromDeltas() {
         let r = ChatReply.collect(Self.scripted)
         XCTAssertEqual(r.reasoning, "Thinking.")

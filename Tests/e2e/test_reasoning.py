@@ -175,13 +175,21 @@ SUM_TOOL = {"type": "function", "function": {
                    "required": ["b", "a"]}}}
 
 
-def test_forced_xml_tool_call_streamed_and_not(oai):
+@pytest.mark.parametrize("thinking", [budget(), {"temperature": 0, "reasoning_effort": "none"}], ids=["reasons", "off"])
+def test_forced_xml_tool_call_streamed_and_not(oai, thinking):
     """The Qwen 3.5 template asks for <function=...><parameter=...> calls: a forced
-    call comes back parsed, with integer arguments, both ways."""
+    call comes back parsed, with integer arguments, both ways. The model reasons
+    first (its prompt opened <think>; the budget closes it), then the grammar
+    forces the call; with thinking off the call comes at once."""
     kw = dict(model=THINK_MODEL, messages=[{"role": "user", "content": "Add 2 and 3"}], tools=[SUM_TOOL],
-              tool_choice="required", max_tokens=80, temperature=0)
+              tool_choice="required", max_tokens=80, extra_body=thinking)
     r = oai.chat.completions.create(**kw)
     assert r.choices[0].finish_reason == "tool_calls", r
+    reasoning = getattr(r.choices[0].message, "reasoning_content", None)
+    if "thinking_budget_tokens" in thinking:
+        assert reasoning and r.usage.completion_tokens_details.reasoning_tokens == BUDGET, r
+    else:
+        assert reasoning is None and r.usage.completion_tokens_details.reasoning_tokens == 0, r
     call = r.choices[0].message.tool_calls[0]
     assert call.function.name == "add" and call.id.startswith("call_")
     args = json.loads(call.function.arguments)
@@ -202,9 +210,68 @@ def test_forced_xml_tool_call_streamed_and_not(oai):
 
 
 def test_anthropic_forced_xml_tool_use(claude):
+    """tool_choice any on a reasoning model: a thinking block, then the forced call."""
     tools = [{"name": "add", "input_schema": SUM_TOOL["function"]["parameters"]}]
-    msg = claude.messages.create(model=THINK_MODEL, max_tokens=80, tools=tools, tool_choice={"type": "any"},
-                                 messages=[{"role": "user", "content": "Add 2 and 3"}], extra_body={"temperature": 0})
+    kw = dict(model=THINK_MODEL, max_tokens=80, tools=tools, tool_choice={"type": "any"},
+              thinking={"type": "enabled", "budget_tokens": BUDGET},
+              messages=[{"role": "user", "content": "Add 2 and 3"}], extra_body={"temperature": 0})
+    msg = claude.messages.create(**kw)
     assert msg.stop_reason == "tool_use"
-    uses = [b for b in msg.content if b.type == "tool_use"]
-    assert len(uses) == 1 and uses[0].name == "add" and set(uses[0].input) == {"a", "b"}
+    assert [b.type for b in msg.content] == ["thinking", "tool_use"], msg
+    assert msg.content[0].thinking
+    use = msg.content[1]
+    assert use.name == "add" and list(use.input) == ["b", "a"] and all(isinstance(v, int) for v in use.input.values())
+    with claude.messages.stream(**kw) as s:
+        final = s.get_final_message()
+    assert [b.model_dump() for b in final.content][0] == msg.content[0].model_dump()
+    assert final.content[1].input == use.input
+
+
+# ---------------------------------------------------------------- json_schema after reasoning
+
+VERDICT = {"type": "object", "properties": {"verdict": {"type": "string", "maxLength": 6}, "score": {"type": "integer"}},
+           "required": ["verdict", "score"]}
+SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "verdict", "schema": VERDICT, "strict": True}}
+
+
+def _check_verdict(text):
+    obj = json.loads(text)
+    assert list(obj) == ["verdict", "score"], obj  # the schema's order, not the alphabet's
+    assert isinstance(obj["verdict"], str) and len(obj["verdict"]) <= 6 and isinstance(obj["score"], int)
+
+
+def test_json_schema_comes_after_the_reasoning(oai):
+    """The reasoning first (in its own field), then content that is the schema's
+    JSON: the grammar starts after the closing tag, streamed and not."""
+    kw = dict(model=THINK_MODEL, messages=[{"role": "user", "content": "Judge this."}], max_tokens=60,
+              response_format=SCHEMA_FORMAT, extra_body=budget())
+    r = oai.chat.completions.create(**kw)
+    m = r.choices[0].message
+    assert r.choices[0].finish_reason == "stop", r
+    assert m.reasoning_content and r.usage.completion_tokens_details.reasoning_tokens == BUDGET
+    assert "</think>" not in m.reasoning_content and "<think>" not in m.content
+    _check_verdict(m.content)
+    reasoning, content = "", ""
+    for chunk in oai.chat.completions.create(**kw, stream=True):
+        if chunk.choices:
+            reasoning += getattr(chunk.choices[0].delta, "reasoning_content", None) or ""
+            content += chunk.choices[0].delta.content or ""
+    assert (reasoning, content) == (m.reasoning_content, m.content)
+
+
+def test_json_schema_with_thinking_off_has_no_reasoning(oai):
+    r = oai.chat.completions.create(model=THINK_MODEL, messages=[{"role": "user", "content": "Judge this."}],
+                                    max_tokens=60, response_format=SCHEMA_FORMAT,
+                                    extra_body={"temperature": 0, "reasoning_effort": "none"})
+    m = r.choices[0].message
+    assert getattr(m, "reasoning_content", None) is None and r.usage.completion_tokens_details.reasoning_tokens == 0
+    _check_verdict(m.content)
+
+
+def test_responses_json_schema_after_reasoning_item(oai):
+    r = oai.responses.create(model=THINK_MODEL, input="Judge this.", max_output_tokens=60,
+                             reasoning={"effort": "low"}, extra_body=budget(),
+                             text={"format": {"type": "json_schema", "name": "verdict", "schema": VERDICT}})
+    assert [o.type for o in r.output] == ["reasoning", "message"], r
+    assert r.output[0].content[0].text
+    _check_verdict(r.output_text)

@@ -69,6 +69,14 @@ public enum ToolChoice: Sendable, Equatable {
     case required
     /// A call of this tool.
     case named(String)
+
+    /// Whether the reply must be a call (the grammar forces one).
+    public var forcesCall: Bool {
+        switch self {
+        case .required, .named: true
+        case .auto, .none: false
+        }
+    }
 }
 
 /// Constrained output.

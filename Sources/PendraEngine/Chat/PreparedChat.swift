@@ -33,7 +33,8 @@ extension ChatEngine {
             let detected = ToolCallFormat.detect(chatTemplate: template.source)
             toolFormat = detected == .none ? .hermes : detected
         }
-        if sampling.grammar == nil {
+        let generatesGrammar = sampling.grammar == nil
+        if generatesGrammar {
             sampling.grammar = try Self.grammar(toolChoice: request.toolChoice, tools: tools, format: toolFormat,
                                                 responseFormat: request.responseFormat)
         }
@@ -54,11 +55,25 @@ extension ChatEngine {
             throw .invalidRequest(error.description)
         }
         var opens = reasoning.promptOpensReasoning(text)
+        // Under a grammar Pendra made (json_schema, a forced call) a reasoning
+        // model still reasons first, unless reasoning is off or the prompt
+        // already closed it: the grammar then starts with the reasoning.
+        var reasonsFirst = false
+        if generatesGrammar, let answer = sampling.grammar, request.reasoning != .disabled,
+           !detected.promptClosesReasoning(text) {
+            let forcedCall = toolFormat != nil && request.toolChoice.forcesCall
+            let wrapped = ReasoningGrammar.reasoningFirst(
+                detected == .harmony && !forcedCall ? ReasoningGrammar.harmonyFinal(answer) : answer,
+                format: detected, opened: opens)
+            if let wrapped {
+                sampling.grammar = wrapped
+                reasonsFirst = true
+            }
+        }
         // A template that opens the reasoning whatever it is told (DeepSeek-R1)
-        // is closed here when reasoning is off; under a grammar too, because
-        // the grammar constrains the first token on (it cannot wait for the
-        // reasoning to end).
-        if opens, request.reasoning == .disabled || sampling.grammar != nil,
+        // is closed here when reasoning is off; under a grammar that does not
+        // start with the reasoning too (a client's own GBNF).
+        if opens, request.reasoning == .disabled || (sampling.grammar != nil && !reasonsFirst),
            let close = detected.closeTag {
             text += close + "\n\n"
             opens = false
@@ -66,7 +81,7 @@ extension ChatEngine {
         }
         var budget: Int?
         if case .enabled(let b) = request.reasoning { budget = b }
-        let output = OutputSpec(reasoning: sampling.grammar == nil || reasoning == .harmony ? reasoning : .none, startsInReasoning: opens,
+        let output = OutputSpec(reasoning: sampling.grammar == nil || reasoning == .harmony || reasonsFirst ? reasoning : .none, startsInReasoning: opens,
                                 reasoningBudget: budget, toolFormat: toolFormat, tools: tools)
         let tokens = tokenizePrompt(text)
         let checkpoint = prefill.isEmpty

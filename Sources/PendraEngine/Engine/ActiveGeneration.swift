@@ -55,6 +55,13 @@ final class ActiveGeneration {
         return reasoningTokens >= budget
     }
 
+    /// The closing tag's token when the budget is spent and it is one token:
+    /// the engine writes it instead of sampling, so the model answers.
+    func budgetClose(_ markers: MarkerTokens) -> Token? {
+        guard reasoningBudgetSpent, let close = request.output.reasoning.budgetClose else { return nil }
+        return markers.byText[close]
+    }
+
     private func send(_ text: String) {
         guard !text.isEmpty else { return }
         for e in output.feed(text) { continuation.yield(e) }

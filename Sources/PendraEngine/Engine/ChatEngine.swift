@@ -247,7 +247,10 @@ public final class ChatEngine: @unchecked Sendable {
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
             let token: Token
-            if g.sampler.hasGrammar {
+            if let close = g.budgetClose(markers),
+               g.sampler.force(close, table: g.sampler.hasGrammar ? utf8Table : nil) {
+                token = close  // the spent budget's closing tag, in place of a sample
+            } else if g.sampler.hasGrammar {
                 let buffer = candidates ?? .allocate(capacity: model.vocabSize)
                 candidates = buffer
                 token = g.sampler.sampleWellFormed(context, index: index, table: utf8Table, candidates: buffer)
@@ -396,7 +399,7 @@ public final class ChatEngine: @unchecked Sendable {
             // A spent reasoning budget closes the reasoning: the closing tag
             // replaces the sampled token, in the text and in the context, so
             // the model goes on to answer.
-            if g.reasoningBudgetSpent, let close = g.request.output.reasoning.closeTag, let t = markers.byText[close] {
+            if let t = g.budgetClose(markers), token == t || !g.sampler.hasGrammar {
                 token = t
             } else {
                 g.reasoningTokens += 1

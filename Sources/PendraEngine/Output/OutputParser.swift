@@ -4,8 +4,8 @@
 struct OutputParser {
     private var splitter: ReasoningSplitter
     private var tools: ToolCallStreamFilter?
-    /// Block formats: each call as soon as its block closes.
-    private var blocks: BlockCallStreamer?
+    /// Formats whose calls are sent as they are written (or block by block).
+    private var streamer: (any CallStreamer)?
     /// gpt-oss: channels carry reasoning, content and calls alike.
     private var harmony: HarmonyParser?
 
@@ -15,7 +15,11 @@ struct OutputParser {
             harmony = HarmonyParser(tools: spec.tools, parser: parser)
         } else if let format = spec.toolFormat, !spec.tools.isEmpty {
             if BlockCallStreamer.handles(format) {
-                blocks = BlockCallStreamer(format: format, tools: spec.tools, parser: parser)
+                streamer = BlockCallStreamer(format: format, tools: spec.tools, parser: parser)
+            } else if format == .llama3JSON {
+                streamer = Llama3CallStreamer(tools: spec.tools, parser: parser)
+            } else if format == .mistral {
+                streamer = MistralCallStreamer(tools: spec.tools, parser: parser)
             } else {
                 tools = ToolCallStreamFilter(format: format, tools: spec.tools, parser: parser)
             }
@@ -34,7 +38,7 @@ struct OutputParser {
     mutating func finish() -> [GenerationEvent] {
         if harmony != nil { return harmony!.finish() }
         var out = route(splitter.finish())
-        if blocks != nil { return out + blocks!.finish() }
+        if streamer != nil { return out + streamer!.finish() }
         guard tools != nil else { return out }
         let (content, calls) = tools!.finish()
         if !content.isEmpty { out.append(.text(content)) }
@@ -50,8 +54,8 @@ struct OutputParser {
             switch p {
             case .reasoning(let r): out.append(.reasoning(r))
             case .content(let c):
-                if blocks != nil {
-                    out += blocks!.feed(c)
+                if streamer != nil {
+                    out += streamer!.feed(c)
                     continue
                 }
                 let shown = tools == nil ? c : tools!.feed(c)

@@ -18,6 +18,8 @@ final class SamplerChain: @unchecked Sendable {
     let hasGrammar: Bool
     /// Where the output stands inside a UTF-8 character (UTF8TokenTable).
     private var utf8State = UTF8TokenTable.complete
+    /// The grammar's place in the chain, to ask it alone about one token.
+    private var grammarIndex: Int32?
 
     init(_ p: SamplingParameters, model: LlamaModel) throws(EngineError) {
         var cp = llama_sampler_chain_default_params()
@@ -47,6 +49,7 @@ final class SamplerChain: @unchecked Sendable {
                 llama_sampler_free(chain)
                 throw .invalidRequest("the output grammar could not be parsed")
             }
+            grammarIndex = llama_sampler_chain_n(chain)
             llama_sampler_chain_add(chain, g)
         }
         if p.temperature <= 0 {
@@ -76,6 +79,28 @@ final class SamplerChain: @unchecked Sendable {
             return best
         }
         return llama_sampler_sample(pointer, context.pointer, index)
+    }
+
+    /// Takes `token` as the next one without sampling (the engine closing a
+    /// spent reasoning budget), recorded in the chain's history like a
+    /// sampled one. Refused (false) when the grammar forbids it here, since
+    /// llama.cpp aborts on a token its grammar cannot accept.
+    func force(_ token: Token, table: UTF8TokenTable?) -> Bool {
+        if let i = grammarIndex, let grammar = llama_sampler_chain_get(pointer, i) {
+            var data = llama_token_data(id: token, logit: 0, p: 0)
+            let allowed = withUnsafeMutablePointer(to: &data) { p in
+                var one = llama_token_data_array(data: p, size: 1, selected: -1, sorted: false)
+                llama_sampler_apply(grammar, &one)
+                return p.pointee.logit != -.infinity
+            }
+            guard allowed else { return false }
+            if let table, table.vocabSize == vocabSize {
+                let after = table.after(Int(token), from: utf8State)
+                utf8State = after == UTF8TokenTable.invalid ? UTF8TokenTable.complete : after
+            }
+        }
+        llama_sampler_accept(pointer, token)
+        return true
     }
 
     /// `sample` for a grammar-constrained sequence: tokens that would make

@@ -9,6 +9,14 @@ extension JSONSchemaGrammar {
     /// is JSON for its own schema.
     static func parameterListGBNF(_ tools: [ChatTool], open: (String) -> String, parameter: (String) -> (String, String),
                                   close: String) throws(JSONSchemaGrammarError) -> String {
+        try parameterListGBNF(tools, open: open, typedParameter: { key, _ in parameter(key) }, close: close)
+    }
+
+    /// `typedParameter(key, isString)`: the tags around a value, which may
+    /// say whether it is text (DSML's `string="true"`).
+    static func parameterListGBNF(_ tools: [ChatTool], open: (String) -> String,
+                                  typedParameter parameter: (String, Bool) -> (String, String),
+                                  close: String) throws(JSONSchemaGrammarError) -> String {
         var converter = SchemaConverter()
         let root = converter.rules.reserve("root")
         let text = converter.rules.reserve("xml-text")
@@ -19,12 +27,13 @@ extension JSONSchemaGrammar {
             var parts: [String] = [GBNFRules.literal(open(tool.name))]
             for (key, schema) in tool.parameters["properties"]?.object ?? JSONObject() {
                 let value: String
-                if schema["type"]?.string == "string" || schema["type"] == nil {
+                let isString = schema["type"]?.string == "string" || schema["type"] == nil
+                if isString {
                     value = text
                 } else {
                     value = try converter.convertDocument(schema, name: "\(tool.name)-\(key)")
                 }
-                let (before, after) = parameter(key)
+                let (before, after) = parameter(key, isString)
                 let param = "\(GBNFRules.literal(before)) \(value) \(GBNFRules.literal(after))"
                 parts.append(required.contains(key) ? param : "(\(param))?")
             }
@@ -78,6 +87,16 @@ extension JSONSchemaGrammar {
             return try wrappedToolCallGBNF(tools, head: { begin + "function<｜tool▁sep｜>\($0)\n```json\n" }, tail: "\n```" + end)
         }
         return try wrappedToolCallGBNF(tools, head: { begin + "\($0)<｜tool▁sep｜>" }, tail: end)
+    }
+
+    /// DeepSeek V3.2 / V4: one invoke in a DSML block, `string="true"` on text values.
+    static func dsmlToolCallGBNF(_ tools: [ChatTool], block: String) throws(JSONSchemaGrammarError) -> String {
+        let d = ToolCallParser.dsml
+        return try parameterListGBNF(tools, open: { "<\(d)\(block)>\n<\(d)invoke name=\"\($0)\">\n" },
+                                     typedParameter: { key, isString in
+                                         ("<\(d)parameter name=\"\(key)\" string=\"\(isString)\">", "</\(d)parameter>\n")
+                                     },
+                                     close: "</\(d)invoke>\n</\(d)\(block)>")
     }
 
     static func kimiToolCallGBNF(_ tools: [ChatTool]) throws(JSONSchemaGrammarError) -> String {

@@ -38,6 +38,10 @@ public enum JSONSchemaGrammar {
             return try wrappedToolCallGBNF(chosen, head: { "<|tool_call|>[{\"name\": " + JSON.quoted($0) + ", \"arguments\": " }, tail: "}]")
         case .functionary:
             return try wrappedToolCallGBNF(chosen, head: { "<function=\($0)>" }, tail: "</function>")
+        case .dsml(let block): return try dsmlToolCallGBNF(chosen, block: block)
+        case .functionaryV32:
+            // The generation prompt ends with `>>>`: the recipient comes first.
+            return try wrappedToolCallGBNF(chosen, head: { "\($0)\n" }, tail: "")
         case .minimax:
             return try parameterListGBNF(chosen, open: { "<minimax:tool_call>\n<invoke name=\"\($0)\">\n" },
                                          parameter: { ("<parameter name=\"\($0)\">", "</parameter>\n") },

@@ -1,6 +1,8 @@
 /// Streams tool calls written as self-contained blocks (`<tool_call>…</tool_call>`:
-/// Hermes, Qwen3-Coder XML, GLM): text outside blocks flows as it comes, and
-/// each call is reported the moment its block closes, instead of at the end.
+/// Hermes, Qwen3-Coder XML, GLM): text outside blocks flows as it comes.
+/// A Hermes call streams as it is written (its name, then its arguments:
+/// `JSONCallStreamer`); the XML forms, whose values are typed by the schema
+/// only once complete, are reported the moment their block closes.
 ///
 /// A block that does not parse as a call of an offered tool is passed on as
 /// the text it was. Whitespace next to calls is layout: it is held, and
@@ -15,6 +17,10 @@ struct BlockCallStreamer {
     private var calls = 0
     /// Text right after a call loses its leading whitespace.
     private var afterCall = false
+    /// The Hermes call being streamed, and whether this block declined it.
+    private var live: JSONCallStreamer?
+    private var wholeBlock = false
+    private let names: Set<String>
 
     static func handles(_ format: ToolCallFormat) -> Bool {
         format == .hermes || format == .qwenXML || format == .glm
@@ -24,6 +30,7 @@ struct BlockCallStreamer {
         self.format = format
         self.tools = tools
         self.parser = parser
+        names = Set(tools.map(\.name))
     }
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
@@ -44,10 +51,16 @@ struct BlockCallStreamer {
                 pending.removeFirst(pending.count - keep)
                 return out
             }
+            if format == .hermes && !wholeBlock, let (events, finished) = streamLive() {
+                out += events
+                if finished { continue }
+                return out
+            }
             guard let end = blockEnd() else { return out }
             let block = Array(pending[0..<end])
             pending.removeFirst(end)
             inBlock = false
+            wholeBlock = false
             let found = parser.parse(JSONExtent.text(block, 0..<block.count), format: format, tools: tools).calls
             if found.isEmpty {
                 out += content(block)
@@ -62,8 +75,45 @@ struct BlockCallStreamer {
         }
     }
 
-    /// The rest: a block cut off by the end is text, as the model wrote it.
+    /// The Hermes call in the open block, streamed (JSONCallStreamer), and
+    /// whether its block is done; nil when it is not streamable, so the block
+    /// is parsed whole.
+    private mutating func streamLive() -> (events: [GenerationEvent], finished: Bool)? {
+        if live == nil {
+            let start = JSONExtent.skipSpace(pending, from: ToolCallParser.hermesOpen.count)
+            guard start < pending.count else { return ([], false) }
+            guard pending[start] == UInt8(ascii: "{") else { wholeBlock = true; return nil }
+            live = JSONCallStreamer(at: start, index: calls)
+        }
+        let deltas = live!.scan(pending, names: names, parser: parser)
+        if live!.state == .declined {
+            live = nil
+            wholeBlock = true
+            return nil
+        }
+        if deltas.first?.id != nil {
+            heldSpace = []
+            calls += 1
+        }
+        let events = deltas.map { GenerationEvent.toolCall($0) }
+        guard case .done(let end) = live!.state else { return (events, false) }
+        let close = ToolCallParser.hermesClose
+        let at = JSONExtent.skipSpace(pending, from: end)
+        let seen = pending[at...]
+        if seen.count < close.count && seen.elementsEqual(close.prefix(seen.count)) { return (events, false) }
+        // After the object comes the closing tag; anything else is text again.
+        pending.removeFirst(seen.starts(with: close) ? at + close.count : end)
+        live = nil
+        inBlock = false
+        afterCall = true
+        return (events, true)
+    }
+
+    /// The rest: a block cut off by the end is text, as the model wrote it,
+    /// unless its call was already being streamed (then it ends there).
     mutating func finish() -> [GenerationEvent] {
+        if live?.isStreaming == true { pending = [] }
+        live = nil
         var out = content(pending)
         pending = []
         if calls == 0 && !heldSpace.isEmpty { out.append(.text(JSONExtent.text(heldSpace, 0..<heldSpace.count))) }

@@ -17,6 +17,9 @@ public enum ToolCallFormat: Sendable, Equatable {
     /// DeepSeek R1 / V3.1: `<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{...}<｜tool▁call▁end｜>…`
     /// (R1 writes `function<｜tool▁sep｜>NAME\n```json\n{...}\n```` instead).
     case deepseek(r1: Bool)
+    /// DeepSeek V3.2 / V4 "DSML": `<｜DSML｜function_calls>` (V4: `tool_calls`)
+    /// holding `<｜DSML｜invoke name="X">` with `<｜DSML｜parameter name="k" string="true|false">v</｜DSML｜parameter>`.
+    case dsml(block: String)
     /// Kimi-K2: `<|tool_calls_section_begin|><|tool_call_begin|>functions.NAME:0<|tool_call_argument_begin|>{...}<|tool_call_end|>…`.
     case kimiK2
     /// GLM-4.5 / 4.6 / 4.7: `<tool_call>NAME\n<arg_key>K</arg_key>\n<arg_value>V</arg_value>\n</tool_call>`.
@@ -27,6 +30,9 @@ public enum ToolCallFormat: Sendable, Equatable {
     case granite
     /// Functionary v3.1: `<function=NAME>{...}</function>`, repeated.
     case functionary
+    /// Functionary v3.2: the generation prompt ends with `>>>`; the model
+    /// writes `all\n` + text, or `NAME\n{...}`, more messages after `>>>`.
+    case functionaryV32
     /// MiniMax-M2: `<minimax:tool_call><invoke name="X"><parameter name="k">v</parameter></invoke></minimax:tool_call>`.
     case minimax
     /// No format we can parse: the output is always plain text.
@@ -40,6 +46,10 @@ public enum ToolCallFormat: Sendable, Equatable {
         if t.contains("<|channel|>") && t.contains("<|message|>") && t.contains("functions.") { return .harmony }
         if t.contains("[TOOL_CALLS]") { return .mistral }
         if t.contains("tool▁calls▁begin") && t.contains("tool▁sep") { return .deepseek(r1: t.contains("```json")) }
+        if t.contains("｜DSML｜") && t.contains("invoke name=") {
+            return .dsml(block: t.contains("tool_calls>") ? "tool_calls" : "function_calls")
+        }
+        if t.contains(">>>all") && t.contains("recipient") { return .functionaryV32 }
         if t.contains("<|tool_calls_section_begin|>") { return .kimiK2 }
         if t.contains("<|START_ACTION|>") { return .commandR7B }
         if t.contains("<|tool_call|>") { return .granite }

@@ -39,6 +39,8 @@ public struct ToolCallParser: Sendable {
         case .granite: found = parseGranite(bytes, names: names)
         case .functionary: found = parseFunctionary(bytes, names: names)
         case .minimax: found = parseMiniMax(bytes, tools: tools)
+        case .dsml(let block): found = parseDSML(bytes, block: block, tools: tools)
+        case .functionaryV32: found = parseFunctionaryV32(bytes, names: names)
         case .none, .harmony: found = nil  // harmony calls are read by HarmonyParser
         }
         guard let found, !found.calls.isEmpty else { return (text, []) }

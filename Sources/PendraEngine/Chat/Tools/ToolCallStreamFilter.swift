@@ -15,6 +15,8 @@ public struct ToolCallStreamFilter: Sendable {
     /// Text received but not yet emitted (a possible marker prefix, or the
     /// held tail). Bytes, because markers are ASCII and split cleanly there.
     private var pending: [UInt8] = []
+    /// Functionary v3.2: the reply's first recipient was read.
+    private var sawRecipient = false
 
     public init(format: ToolCallFormat, tools: [ChatTool], parser: ToolCallParser = ToolCallParser()) {
         self.format = format
@@ -33,12 +35,15 @@ public struct ToolCallStreamFilter: Sendable {
         if state == .holding { return "" }
         switch format {
         case .hermes, .qwenXML, .glm: return scan(for: ToolCallParser.hermesOpen)
-        case .deepseek: return scan(for: ToolCallParser.deepseekCallBegin)
-        case .kimiK2: return scan(for: ToolCallParser.kimiCallBegin)
+        // The section marker opens the calls too: it must not pass as content.
+        case .deepseek: return scan(for: [ToolCallParser.deepseekSectionBegin, ToolCallParser.deepseekCallBegin])
+        case .kimiK2: return scan(for: [ToolCallParser.kimiSectionBegin, ToolCallParser.kimiCallBegin])
         case .commandR7B: return scan(for: ToolCallParser.commandAction)
         case .granite: return scan(for: ToolCallParser.graniteTag)
         case .functionary: return scan(for: ToolCallParser.functionaryOpen)
         case .minimax: return scan(for: ToolCallParser.minimaxOpen)
+        case .dsml: return scan(for: ToolCallParser.dsmlOpen)
+        case .functionaryV32: return scanFunctionaryV32()
         case .mistral: return scan(for: ToolCallParser.mistralMarker)
         case .llama3JSON: return scanLlama3()
         case .none, .harmony: return release()
@@ -57,13 +62,20 @@ public struct ToolCallStreamFilter: Sendable {
 
     /// Hermes and Mistral calls may follow some text, so the marker is looked
     /// for anywhere; a partial marker at the end waits for the next delta.
-    private mutating func scan(for marker: [UInt8]) -> String {
-        if let at = JSONExtent.find(marker, in: pending, from: 0) {
+    private mutating func scan(for marker: [UInt8]) -> String { scan(for: [marker]) }
+
+    /// The earliest of several markers; the longest tail that may start any is held.
+    private mutating func scan(for markers: [[UInt8]]) -> String {
+        if let at = markers.compactMap({ JSONExtent.find($0, in: pending, from: 0) }).min() {
             return emit(upTo: at, thenHold: true)
         }
-        var keep = min(marker.count - 1, pending.count)
-        while keep > 0 && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
-        return emit(upTo: pending.count - keep, thenHold: false)
+        var held = 0
+        for marker in markers {
+            var keep = min(marker.count - 1, pending.count)
+            while keep > held && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
+            held = max(held, keep)
+        }
+        return emit(upTo: pending.count - held, thenHold: false)
     }
 
     /// Llama 3 calls are the whole reply, so only its start is examined:
@@ -82,6 +94,22 @@ public struct ToolCallStreamFilter: Sendable {
         if afterBrace.starts(with: key) { state = .holding; return "" }
         if key.starts(with: afterBrace) { return "" }
         return release()
+    }
+
+    /// Functionary v3.2 answers `all\n` + text (shown without its
+    /// recipient line) and calls `NAME\n{...}`, each later message after `>>>`.
+    /// A reply that starts with any other recipient is held whole.
+    private mutating func scanFunctionaryV32() -> String {
+        if !sawRecipient {
+            let all = Array("all\n".utf8), marker = ToolCallParser.functionaryV32Marker
+            if pending.starts(with: marker) { pending.removeFirst(marker.count) }
+            if pending.count < marker.count && marker.starts(with: pending) { return "" }
+            if pending.count < all.count && all.starts(with: pending) { return "" }
+            guard pending.starts(with: all) else { state = .holding; return "" }
+            pending.removeFirst(all.count)
+            sawRecipient = true
+        }
+        return scan(for: ToolCallParser.functionaryV32Marker)
     }
 
     private mutating func emit(upTo index: Int, thenHold hold: Bool) -> String {

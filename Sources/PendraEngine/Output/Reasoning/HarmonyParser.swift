@@ -2,7 +2,8 @@
 /// `<|channel|>analysis<|message|>…<|end|><|start|>assistant<|channel|>final<|message|>…`.
 /// The `analysis` channel is reasoning, `final` is content, and a message
 /// addressed `to=functions.NAME` (in the `commentary` channel) is a tool
-/// call whose body is its JSON arguments. `<|call|>` and `<|return|>` end
+/// call whose body is its JSON arguments, streamed as it is written once it
+/// opens with `{` and names an offered tool. `<|call|>` and `<|return|>` end
 /// the generation (they are end-of-generation tokens), so they never
 /// arrive as text. Output that is not harmony at all is passed on as text.
 struct HarmonyParser {
@@ -17,6 +18,8 @@ struct HarmonyParser {
     private var state = State.header
     private var pending: [UInt8] = []
     private var arguments: [UInt8] = []
+    /// The call being streamed: its body opened with `{` and it names an offered tool.
+    private var streaming: ArgumentStreamer?
     private var calls = 0
     private let tools: [ChatTool]
     private let parser: ToolCallParser
@@ -91,16 +94,37 @@ struct HarmonyParser {
         switch kind {
         case .reasoning: return [.reasoning(JSONExtent.text(piece, 0..<piece.count))]
         case .content: return [.text(JSONExtent.text(piece, 0..<piece.count))]
-        case .call:
+        case .call(let name):
+            if streaming != nil { return argumentDelta(piece) }
             arguments += piece
-            return []
+            let first = JSONExtent.skipSpace(arguments, from: 0)
+            guard first < arguments.count, arguments[first] == UInt8(ascii: "{"),
+                  tools.contains(where: { $0.name == name }) else { return [] }
+            // The call is sent now, its arguments as they come.
+            streaming = ArgumentStreamer()
+            calls += 1
+            let head = GenerationEvent.toolCall(ToolCallDelta(index: calls - 1, id: parser.makeID(), name: name, arguments: ""))
+            let body = Array(arguments[first...])
+            arguments = []
+            return [head] + argumentDelta(body)
         }
     }
 
-    /// A call is reported whole once its body ends, and only when its body
-    /// is a JSON object and it names an offered tool; otherwise its text is content.
+    private mutating func argumentDelta(_ bytes: [UInt8]) -> [GenerationEvent] {
+        let (text, _) = streaming!.feed(bytes[...])
+        guard !text.isEmpty else { return [] }
+        return [.toolCall(ToolCallDelta(index: calls - 1, arguments: JSONExtent.text(text, 0..<text.count)))]
+    }
+
+    /// A streamed call just ends. One that did not stream (its body did not
+    /// open with `{` at once) is reported whole when it is a JSON object for
+    /// an offered tool; otherwise its text is content.
     private mutating func endCall(_ name: String) -> [GenerationEvent] {
         defer { arguments = [] }
+        if streaming != nil {
+            streaming = nil
+            return []
+        }
         let raw = JSONExtent.text(arguments, 0..<arguments.count)
         let start = JSONExtent.skipSpace(arguments, from: 0)
         if tools.contains(where: { $0.name == name }), let (value, end) = ToolCallParser.object(in: arguments, at: start),

@@ -24,6 +24,9 @@ public enum ReasoningFormat: Sendable, Equatable {
 
     public var openTag: String? { if case .tags(let o, _) = self { return o }; return nil }
     public var closeTag: String? { if case .tags(_, let c) = self { return c }; return nil }
+    /// What the engine writes to end the reasoning when its budget is spent:
+    /// the closing tag, or harmony's `<|end|>` closing the analysis message.
+    public var budgetClose: String? { self == .harmony ? "<|end|>" : closeTag }
 
     /// Whether a rendered prompt already opened the reasoning (templates such
     /// as DeepSeek-R1's and Qwen3.5's end the generation prompt with
@@ -36,6 +39,15 @@ public enum ReasoningFormat: Sendable, Equatable {
         guard trimmed.hasSuffix(open) else { return false }
         // `<think>\n\n</think>` (thinking disabled) ends with the close tag, not here.
         return !trimmed.hasSuffix(close)
+    }
+
+    /// Whether a rendered prompt ends with the reasoning already closed
+    /// (`<think>\n\n</think>\n\n`: the template turned thinking off).
+    public func promptClosesReasoning(_ prompt: String) -> Bool {
+        guard case .tags(_, let close) = self else { return false }
+        var end = prompt.endIndex
+        while end > prompt.startIndex, prompt[prompt.index(before: end)].isWhitespace { end = prompt.index(before: end) }
+        return prompt[..<end].hasSuffix(close)
     }
 }
 

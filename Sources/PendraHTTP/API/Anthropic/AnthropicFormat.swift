@@ -31,7 +31,8 @@ struct AnthropicFormat {
     func message(_ reply: ChatReply) -> JSON {
         let (text, calls, result) = (reply.text, reply.calls, reply.result)
         var (reason, sequence) = Self.stopReason(result.reason)
-        if !calls.isEmpty { (reason, sequence) = ("tool_use", nil) }
+        // Cut by max_tokens: "max_tokens", even inside a tool_use block.
+        if !calls.isEmpty && result.reason != .length { (reason, sequence) = ("tool_use", nil) }
         var content: [JSON] = []
         if !reply.reasoning.isEmpty {
             content.append(["type": "thinking", "thinking": .string(reply.reasoning), "signature": .string(Self.signature)])

@@ -28,6 +28,7 @@ struct AnthropicRequest {
         if let t = try body.double("temperature", min: 0, max: 1) { sampling.temperature = Float(t) }
         if let p = try body.double("top_p", min: 0, max: 1) { sampling.topP = Float(p) }
         if let k = try body.int("top_k", min: 0) { sampling.topK = k }
+        sampling.logitBias = try OpenAIChatRequest.logitBias(body)
         _ = try body.object("metadata")
         let stream = try body.bool("stream") ?? false
 

@@ -83,7 +83,7 @@ struct AnthropicStreamEncoder: StreamEncoder {
         var frames = nextIndex == 0 ? start(.text, ["type": "text", "text": ""]) : []
         frames += stopOpen()
         var (reason, sequence) = AnthropicFormat.stopReason(result.reason)
-        if sawCalls { (reason, sequence) = ("tool_use", nil) }
+        if sawCalls && result.reason != .length { (reason, sequence) = ("tool_use", nil) }
         frames.append(Self.frame("message_delta", [
             "type": "message_delta",
             "delta": ["stop_reason": .string(reason), "stop_sequence": sequence.map { .string($0) } ?? .null],

@@ -32,7 +32,8 @@ struct OpenAIChatFormat {
                 ["id": .string($0.id), "type": "function", "function": ["name": .string($0.name), "arguments": .string($0.arguments)]]
             })
         }
-        let finish = calls.isEmpty ? Self.finishReason(result.reason) : "tool_calls"
+        // A reply cut by max_tokens says so even inside a call (its arguments are cut too), as OpenAI's does.
+        let finish = calls.isEmpty || result.reason == .length ? Self.finishReason(result.reason) : "tool_calls"
         let choice: JSON = ["index": 0, "message": .object(message), "logprobs": nil, "finish_reason": .string(finish)]
         return ["id": .string(id), "object": "chat.completion", "created": .int(created), "model": .string(model),
                 "system_fingerprint": nil, "choices": [choice], "usage": Self.usage(result.usage)]

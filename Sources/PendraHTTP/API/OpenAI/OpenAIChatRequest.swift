@@ -58,14 +58,20 @@ struct OpenAIChatRequest {
         if let p = try body.double("presence_penalty", min: -2, max: 2) { sampling.presencePenalty = Float(p) }
         if let r = try body.double("repetition_penalty", min: 0) { sampling.repetitionPenalty = Float(r) }
         if let seed = try body.int("seed") { sampling.seed = UInt32(truncatingIfNeeded: seed) }
-        if let bias = try body.object("logit_bias") {
-            for (k, v) in bias {
-                guard let token = Int32(k) else { throw body.invalid("logit_bias", "keys must be token ids, got '\(k)'") }
-                guard let b = v.double, (-100...100).contains(b) else { throw body.invalid("logit_bias", "values must be numbers from -100 to 100") }
-                sampling.logitBias[token] = b <= -100 ? -Float.infinity : Float(b)
-            }
-        }
+        sampling.logitBias = try logitBias(body)
         return sampling
+    }
+
+    /// `logit_bias` {token id: -100…100}; -100 bans the token. (Anthropic
+    /// bodies may send it too, as a Pendra extension.)
+    static func logitBias(_ body: RequestBody) throws(APIError) -> [Token: Float] {
+        var out: [Token: Float] = [:]
+        for (k, v) in try body.object("logit_bias") ?? JSONObject() {
+            guard let token = Int32(k) else { throw body.invalid("logit_bias", "keys must be token ids, got '\(k)'") }
+            guard let b = v.double, (-100...100).contains(b) else { throw body.invalid("logit_bias", "values must be numbers from -100 to 100") }
+            out[token] = b <= -100 ? -Float.infinity : Float(b)
+        }
+        return out
     }
 
     static func message(_ m: RequestBody) throws(APIError) -> ChatMessage {

@@ -49,7 +49,7 @@ struct OpenAIChatStreamEncoder: StreamEncoder {
     }
 
     mutating func close(_ result: GenerationResult) -> [SSEFrame] {
-        let finish = sawCalls ? "tool_calls" : OpenAIChatFormat.finishReason(result.reason)
+        let finish = sawCalls && result.reason != .length ? "tool_calls" : OpenAIChatFormat.finishReason(result.reason)
         var frames = [chunk([:], finish: finish)]
         if includeUsage { frames.append(SSEFrame(event: nil, data: format.usageChunk(result.usage))) }
         frames.append(.done)
