@@ -37,6 +37,7 @@ enum ConfigRanges {
         "gpu_layers": Range(lo: -1, hi: 100_000),
         "threads": Range(lo: 1, hi: 1024),
         "prefix_cache_cells": Range(lo: 0, hi: 16_777_216),
+        "prefix_cache_ram_mb": Range(lo: 0, hi: 1_048_576),
     ]
 
     /// A model's `defaults` object.

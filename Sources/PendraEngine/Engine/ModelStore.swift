@@ -254,7 +254,8 @@ public final class ModelStore: @unchecked Sendable {
             s.cacheTypeV = m.cacheTypeV
             return .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
                                         prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
-                                        defaults: m.defaults, chatTemplate: template))
+                                        defaults: m.defaults, chatTemplate: template,
+                                        hostCacheBytes: m.prefixCacheRAMMB << 20))
         case .embedding, .rerank:
             let size = min(context, trained)
             let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,

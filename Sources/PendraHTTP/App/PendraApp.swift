@@ -160,8 +160,12 @@ public final class PendraApp: Sendable {
     private func registerEngineMetrics(_ id: String) {
         let store = self.store
         let batches = metrics.batchSizeTokens(model: id)
+        let hostCache = metrics.hostCacheObserver(model: id)
         store.onLoad(id) { engine in
-            if case .chat(let e) = engine { e.observeSteps { batches.observe(Double($0)) } }
+            if case .chat(let e) = engine {
+                e.observeSteps { batches.observe(Double($0)) }
+                e.observeHostCache(hostCache)
+            }
         }
         let snap: @Sendable () -> EngineSnapshot? = {
             if case .chat(let e)? = store.engineIfLoaded(id) { return e.snapshot }
@@ -171,6 +175,10 @@ public final class PendraApp: Sendable {
         metrics.registerGaugeCallback(Metrics.GaugeName.activeSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.activeSequences), labels: labels) { Double(snap()?.running ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.queuedSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.queuedSequences), labels: labels) { Double(snap()?.waiting ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsUsed, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsUsed), labels: labels) { Double(snap()?.kvCellsUsed ?? 0) }
+        metrics.registerHostCacheGauges(model: id) {
+            if case .chat(let e)? = store.engineIfLoaded(id) { return e.hostCacheStats }
+            return nil
+        }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsTotal, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsTotal), labels: labels) { Double(snap()?.kvCellsTotal ?? 0) }
     }
 
