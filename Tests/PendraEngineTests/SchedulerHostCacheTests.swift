@@ -96,6 +96,24 @@ final class SchedulerHostCacheTests: XCTestCase {
         XCTAssertNotNil(adm.choice.restoreFrom)
     }
 
+    func testASlidingWindowEntryIsRestoredOnlyAtItsEnd() throws {
+        // The engine reports the live slot's oldest position (0: llama.cpp had
+        // not pruned it yet), but the saved state keeps only the last window.
+        var s = scheduler(memory: .slidingWindow(window: 16))
+        let a = tokens(60, base: 1000)
+        _ = try serve(&s, id: 1, prompt: a)
+        _ = try serve(&s, id: 2, prompt: tokens(60, base: 2000))
+        XCTAssertEqual(s.pool.entries.first?.firstPosition, 44)
+        try s.enqueue(SequenceState(id: 3, prompt: Array(a.prefix(50)) + [1, 2]))
+        XCTAssertNil(s.schedule().admissions.first?.choice.restoreFrom, "cells 34..<44 are not in the saved state")
+        s.remove(3)
+        save(&s)
+        try s.enqueue(SequenceState(id: 4, prompt: a + [1, 2]))
+        let adm = try XCTUnwrap(s.schedule().admissions.first)
+        XCTAssertEqual(adm.choice.reused, 60)
+        XCTAssertNotNil(adm.choice.restoreFrom)
+    }
+
     func testARestoreThatCannotFitFallsBackToTheCells() throws {
         var s = scheduler(slots: 3)
         let a = tokens(60, base: 1000)

@@ -32,11 +32,18 @@ extension Scheduler {
         return spills
     }
 
-    /// The engine saved a spill's state in `bytes` bytes. Returns the new
-    /// entry's id (nil: it was never kept) and the entries whose bytes the
-    /// engine must free.
+    /// The engine saved a spill's state in `bytes` bytes; `firstPosition` is
+    /// the oldest position the slot held then. Returns the new entry's id
+    /// (nil: it was never kept) and the entries whose bytes the engine must free.
+    ///
+    /// A sliding window's saved state leaves out the cells already outside
+    /// the window (llama.cpp writes only unmasked cells) even while the live
+    /// slot still held them: the entry starts at `count - window` at best, so
+    /// it is restored only at its exact end.
     public mutating func recordSaved(_ spill: Spill, bytes: Int, firstPosition: Int) -> (id: UInt64?, dropped: [UInt64]) {
-        pool.insert(tokens: spill.tokens, bytes: bytes, firstPosition: firstPosition, memory: config.memory)
+        var first = firstPosition
+        if case .slidingWindow(let window) = config.memory { first = max(first, spill.tokens.count - window) }
+        return pool.insert(tokens: spill.tokens, bytes: bytes, firstPosition: first, memory: config.memory)
     }
 
     /// Drops an entry whose state the engine no longer has or could not restore.
