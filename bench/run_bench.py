@@ -379,14 +379,16 @@ PRESETS: dict[str, dict[str, Any]] = {
                 c4_tokens=64, c16_tokens=48, c64_tokens=24, prompt_words=16,
                 mixed_running=4, mixed_tokens=160, mixed_long=2, mixed_long_words=700,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=1, prefix_reused=3,
-                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, cache_ram_mib=4096,
+                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, sessions_ctx=8192,
+                cache_ram_mib=4096,
                 embed_words=24, embed_b1_reqs=200, embed_b64_reqs=3),
     # A GPU with an 8B model: longer streams, more requests.
     "gpu": dict(ctx=32768, parallel=64, batch=2048, single_tokens=256, single_reqs=3,
                 c4_tokens=256, c16_tokens=256, c64_tokens=256, prompt_words=64,
                 mixed_running=16, mixed_tokens=512, mixed_long=4, mixed_long_words=3600,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=3, prefix_reused=6,
-                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, cache_ram_mib=16384,
+                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, sessions_ctx=8192,
+                cache_ram_mib=16384,
                 embed_words=24, embed_b1_reqs=128, embed_b64_reqs=16),
 }
 
@@ -471,10 +473,17 @@ def chat_scenarios(base: str, model: str, p: dict[str, Any], tag: str,
     if want("prefix"):
         out["prefix"] = sc_prefix(base, model, p["prefix_system_words"], p["prefix_user_words"],
                                   p["prefix_cold"], p["prefix_reused"], f"{tag}-px")
-    if want("sessions") and (only is not None or "sessions" not in p.get("opt_in", set())):
+    if wants_sessions(p, only) and p["ctx"] == p["sessions_ctx"]:
         out["sessions"] = sc_sessions(base, model, p["sessions_n"], p["sessions_prefix_words"],
                                       p["sessions_user_words"], f"{tag}-ss")
     return out
+
+
+def wants_sessions(p: dict[str, Any], only: set[str] | None) -> bool:
+    """Named in --scenarios, or the preset runs it by default. It needs
+    `sessions_ctx` cells (8,192: no two sessions fit); with a preset of
+    another context it gets a server of its own after the chat scenarios."""
+    return ("sessions" in only) if only is not None else "sessions" not in p.get("opt_in", [])
 
 
 def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: int, parallel: int,
@@ -483,7 +492,7 @@ def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: 
     cfg = {
         "server": {"worker_name": "pendra-bench", "default_model": model_id,
                    "requests_per_minute": 0, "tokens_per_minute": 0, "memory_budget_mb": 0,
-                   "keep_alive_seconds": 0, "max_waiting": 1024, "chat_timeout_seconds": 600,
+                   "max_waiting": 1024, "chat_timeout_seconds": 600,
                    "embedding_timeout_seconds": 600, "api_keys": []},
         "models": [{"id": model_id, "name": model_id, "path": str(model), "capability": capability,
                     "context_size": ctx, "parallel": parallel, "batch_size": batch,
@@ -735,6 +744,9 @@ def main(argv: list[str] | None = None) -> int:
         if capability == "chat":
             pendra_config(cfg, chat_id, model, "chat", p["ctx"], p["parallel"], p["batch"],
                           args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])
+        elif capability == "sessions":
+            pendra_config(cfg, chat_id, model, "chat", p["sessions_ctx"], p["parallel"], p["batch"],
+                          args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])
         elif capability == "parity":
             pendra_config(cfg, chat_id, parity_model, "chat", 2048, 1, 512, args.threads, args.gpu_layers,
                           prefix_cache=False)
@@ -749,12 +761,13 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         common = ["-t", str(args.threads), "-tb", str(args.threads), "-ngl", str(999 if args.gpu_layers < 0 else args.gpu_layers),
                   "-kvu", "--host", "127.0.0.1", "--port", str(port)]
-        if capability == "chat":
+        if capability in ("chat", "sessions"):
             # -ub 512: Pendra's micro-batch. --jinja: the GGUF's own template.
             # --cache-ram: its host-RAM prompt cache, the same size as Pendra's
             # prefix_cache_ram_mb (idle slots are saved to it and cleared on a
             # new task, --cache-idle-slots being on by default).
-            cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(p["ctx"]),
+            ctx = p["ctx"] if capability == "chat" else p["sessions_ctx"]
+            cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(ctx),
                    "-np", str(p["parallel"]), "-b", str(p["batch"]), "-ub", str(min(512, p["batch"])),
                    "--jinja", "--cache-ram", str(p["cache_ram_mib"])] + common
         elif capability == "parity":
@@ -821,6 +834,20 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
             finally:
                 srv.stop()
+            if wants_sessions(p, only) and p["ctx"] != p["sessions_ctx"]:
+                ssrv, sready = factories[name]("sessions")
+                try:
+                    ssrv.start(sready)
+                    res["sessions"] = sc_sessions(ssrv.base_url, chat_id, p["sessions_n"], p["sessions_prefix_words"],
+                                                  p["sessions_user_words"], f"{tag}-ss")
+                    print(f"  sessions: returning / cold TTFT {res['sessions']['returning_over_cold']}",
+                          file=sys.stderr, flush=True)
+                except Exception as e:  # noqa: BLE001
+                    print(f"  {name} sessions failed: {e}", file=sys.stderr, flush=True)
+                    res["sessions_failure"] = str(e)
+                    failed = True
+                finally:
+                    ssrv.stop()
             if embed:
                 esrv, eready = factories[name]("embedding")
                 try:
