@@ -826,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
                 res["rss"]["after_run_mib"] = round(rss_kb(srv.proc.pid).get("VmRSS", 0) / 1024, 1)
                 res["rss"]["peak_mib"] = round(rss_kb(srv.proc.pid).get("VmHWM", 0) / 1024, 1)
                 print(f"  chat scenarios {time.perf_counter() - t:.1f}s: " + ", ".join(
-                    f"{k}={v.get('output_tok_s', v.get('reused_over_cold', v.get('itl_during_p95_ms')))}"
+                    f"{k}={v.get('output_tok_s', v.get('reused_over_cold', v.get('returning_over_cold', v.get('itl_during_p95_ms'))))}"
                     for k, v in res.items() if k != "rss" and isinstance(v, dict)), file=sys.stderr, flush=True)
             except Exception as e:  # noqa: BLE001
                 print(f"  {name} chat failed: {e}", file=sys.stderr, flush=True)
