@@ -310,6 +310,43 @@ def sc_prefix(base: str, model: str, system_words: int, user_words: int, cold_n:
     }
 
 
+def sc_sessions(base: str, model: str, sessions: int, prefix_words: int, user_words: int,
+                tag: str) -> dict[str, Any]:
+    """`sessions` interleaved conversations, each with its own long system
+    prompt (~6,000 tokens on the cpu preset), on a context of 8,192 cells that
+    holds one of them at a time. Round one is every session's cold first
+    turn; in round two each comes back with a new question after all the
+    others have pushed it out of the KV cells, so its prefix can come only
+    from a host-RAM cache (Pendra's prefix_cache_ram_mb, llama-server's
+    --cache-ram). Returning TTFT over cold TTFT is the figure."""
+    c = Client(base)
+    stamp = time.time_ns()
+    systems = [make_text(prefix_words, f"{tag}-sess-{i}-{stamp}") for i in range(sessions)]
+    rounds: list[list[StreamResult]] = [[], []]
+    for rnd, out in enumerate(rounds):
+        for i, system in enumerate(systems):
+            msgs = [{"role": "system", "content": system},
+                    {"role": "user", "content": make_text(user_words, f"{tag}-sess-q{rnd}-{i}")}]
+            out.append(c.stream_chat(model, msgs, 4))
+    c.close()
+    cold, back = rounds
+    errors = [r.error for r in cold + back if not r.ok]
+    ct = [r.ttft for r in cold if r.ok and r.ttft]
+    bt = [r.ttft for r in back if r.ok and r.ttft]
+    cold_p50, back_p50 = percentile(ct, 50), percentile(bt, 50)
+    return {
+        "requests": len(cold) + len(back), "ok": len(cold) + len(back) - len(errors), "errors": len(errors),
+        "error_samples": sorted(set(e for e in errors if e))[:3],
+        "prompt_tokens_cold": [r.prompt_tokens for r in cold],
+        "cached_tokens_returning": [r.cached_tokens for r in back],
+        "ttft_cold_ms": [_ms(r.ttft) for r in cold],
+        "ttft_returning_ms": [_ms(r.ttft) for r in back],
+        "ttft_cold_p50_ms": _ms(cold_p50),
+        "ttft_returning_p50_ms": _ms(back_p50),
+        "returning_over_cold": (round(back_p50 / cold_p50, 4) if cold_p50 and back_p50 else None),
+    }
+
+
 def sc_embed(base: str, model: str, batch: int, requests: int, words: int, tag: str) -> dict[str, Any]:
     c = Client(base)
     ok_inputs = 0
@@ -347,14 +384,24 @@ PRESETS: dict[str, dict[str, Any]] = {
                 c4_tokens=64, c16_tokens=48, c64_tokens=24, prompt_words=16,
                 mixed_running=4, mixed_tokens=160, mixed_long=2, mixed_long_words=700,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=1, prefix_reused=3,
+                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, sessions_ctx=8192,
+                cache_ram_mib=4096,
                 embed_words=24, embed_b1_reqs=200, embed_b64_reqs=3, spec_edit_tokens=256),
     # A GPU with an 8B model: longer streams, more requests.
     "gpu": dict(ctx=32768, parallel=64, batch=2048, single_tokens=256, single_reqs=3,
                 c4_tokens=256, c16_tokens=256, c64_tokens=256, prompt_words=64,
                 mixed_running=16, mixed_tokens=512, mixed_long=4, mixed_long_words=3600,
                 prefix_system_words=1800, prefix_user_words=16, prefix_cold=3, prefix_reused=6,
+                sessions_n=8, sessions_prefix_words=5400, sessions_user_words=16, sessions_ctx=8192,
+                cache_ram_mib=16384,
                 embed_words=24, embed_b1_reqs=128, embed_b64_reqs=16, spec_edit_tokens=1024),
 }
+
+# Scenarios a preset leaves out unless --scenarios names them. `sessions`
+# prefills 16 prompts of ~6,000 tokens per server and round: about 3 minutes
+# per server on 2 cores with bench-llama, too long for every round of the
+# default CPU run (select it with --scenarios sessions).
+OPT_IN: dict[str, set[str]] = {"cpu": {"sessions"}, "gpu": set()}
 
 
 PARITY_PROMPTS = [
@@ -431,12 +478,22 @@ def chat_scenarios(base: str, model: str, p: dict[str, Any], tag: str,
     if want("prefix"):
         out["prefix"] = sc_prefix(base, model, p["prefix_system_words"], p["prefix_user_words"],
                                   p["prefix_cold"], p["prefix_reused"], f"{tag}-px")
+    if wants_sessions(p, only) and p["ctx"] == p["sessions_ctx"]:
+        out["sessions"] = sc_sessions(base, model, p["sessions_n"], p["sessions_prefix_words"],
+                                      p["sessions_user_words"], f"{tag}-ss")
     return out
+
+
+def wants_sessions(p: dict[str, Any], only: set[str] | None) -> bool:
+    """Named in --scenarios, or the preset runs it by default. It needs
+    `sessions_ctx` cells (8,192: no two sessions fit); with a preset of
+    another context it gets a server of its own after the chat scenarios."""
+    return ("sessions" in only) if only is not None else "sessions" not in p.get("opt_in", [])
 
 
 def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: int, parallel: int,
                   batch: int, threads: int, gpu_layers: int, prefix_cache: bool = True,
-                  extra: dict[str, Any] | None = None) -> None:
+                  cache_ram_mib: int | None = None, extra: dict[str, Any] | None = None) -> None:
     cfg = {
         "server": {"worker_name": "pendra-bench", "default_model": model_id,
                    "requests_per_minute": 0, "tokens_per_minute": 0, "memory_budget_mb": 0,
@@ -447,6 +504,8 @@ def pendra_config(path: Path, model_id: str, model: Path, capability: str, ctx: 
                     "threads": threads, "gpu_layers": gpu_layers, "licence": "mit",
                     "prefix_cache": prefix_cache, **(extra or {})}],
     }
+    if cache_ram_mib is not None:
+        cfg["models"][0]["prefix_cache_ram_mb"] = cache_ram_mib
     path.write_text(json.dumps(cfg, indent=2))
 
 
@@ -516,6 +575,9 @@ ROWS += [
     ("prefix: cold TTFT p50 ms", "prefix", "ttft_cold_p50_ms", False),
     ("prefix: reused TTFT p50 ms", "prefix", "ttft_reused_p50_ms", False),
     ("prefix: reused / cold TTFT", "prefix", "reused_over_cold", False),
+    ("sessions: cold TTFT p50 ms", "sessions", "ttft_cold_p50_ms", False),
+    ("sessions: returning TTFT p50 ms", "sessions", "ttft_returning_p50_ms", False),
+    ("sessions: returning / cold TTFT", "sessions", "returning_over_cold", False),
     ("embeddings: inputs/s, batch 1", "embed_b1", "inputs_s", True),
     ("embeddings: inputs/s, batch 64", "embed_b64", "inputs_s", True),
     ("idle RSS after load MiB", "rss", "idle_mib", False),
@@ -568,6 +630,8 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     target("aggregate output tok/s at 64 streams, ratio", ratio("c64", "output_tok_s"), lambda v: v >= 1.0, ">= 1.0")
     target("TTFT p50 at 16 streams, ratio", ratio("c16", "ttft_p50_ms"), lambda v: v <= 1.0, "<= 1.0")
     target("Pendra reused-prefix TTFT / cold TTFT", get(P, "prefix", "reused_over_cold"), lambda v: v < 0.20, "< 0.20")
+    target("Pendra returning-session TTFT / cold TTFT (host-RAM prefix cache)",
+           get(P, "sessions", "returning_over_cold"), lambda v: v <= 0.25, "<= 0.25")
     target("idle RSS after load, ratio", ratio("rss", "idle_mib"), lambda v: v <= 1.2, "<= 1.2")
 
     summary = {"medians": med, "targets": targets}
@@ -638,7 +702,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=None)
     ap.add_argument("--gpu-layers", type=int, default=-1, help="Pendra gpu_layers / llama-server -ngl")
     ap.add_argument("--scenarios", default=None,
-                    help="comma list of single,c4,c16,c64,mixed,prefix,embed,spec-edit (default all)")
+                    help="comma list of single,c4,c16,c64,mixed,prefix,sessions,embed,spec-edit "
+                         "(default all but the preset's opt-in ones: sessions on cpu)")
     ap.add_argument("--servers", default="pendra,llama-server")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=INT",
@@ -663,6 +728,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, k) is not None:
             p[k] = getattr(args, k)
     p["threads"] = args.threads
+    p["opt_in"] = sorted(OPT_IN[args.preset])
     only = set(args.scenarios.split(",")) if args.scenarios else None
     servers = args.servers.split(",")
     for path in (args.pendra, args.llama_server, args.model):
@@ -686,7 +752,10 @@ def main(argv: list[str] | None = None) -> int:
         cfg = tmp / f"pendra-{capability}.json"
         if capability == "chat":
             pendra_config(cfg, chat_id, model, "chat", p["ctx"], p["parallel"], p["batch"],
-                          args.threads, args.gpu_layers)
+                          args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])
+        elif capability == "sessions":
+            pendra_config(cfg, chat_id, model, "chat", p["sessions_ctx"], p["parallel"], p["batch"],
+                          args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])
         elif capability == "parity":
             pendra_config(cfg, chat_id, parity_model, "chat", 2048, 1, 512, args.threads, args.gpu_layers,
                           prefix_cache=False)
@@ -704,11 +773,15 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         common = ["-t", str(args.threads), "-tb", str(args.threads), "-ngl", str(999 if args.gpu_layers < 0 else args.gpu_layers),
                   "-kvu", "--host", "127.0.0.1", "--port", str(port)]
-        if capability == "chat":
+        if capability in ("chat", "sessions"):
             # -ub 512: Pendra's micro-batch. --jinja: the GGUF's own template.
-            cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(p["ctx"]),
+            # --cache-ram: its host-RAM prompt cache, the same size as Pendra's
+            # prefix_cache_ram_mb (idle slots are saved to it and cleared on a
+            # new task, --cache-idle-slots being on by default).
+            ctx = p["ctx"] if capability == "chat" else p["sessions_ctx"]
+            cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(ctx),
                    "-np", str(p["parallel"]), "-b", str(p["batch"]), "-ub", str(min(512, p["batch"])),
-                   "--jinja"] + common
+                   "--jinja", "--cache-ram", str(p["cache_ram_mib"])] + common
         elif capability == "parity":
             cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
                    "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + common
@@ -768,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                 res["rss"]["after_run_mib"] = round(rss_kb(srv.proc.pid).get("VmRSS", 0) / 1024, 1)
                 res["rss"]["peak_mib"] = round(rss_kb(srv.proc.pid).get("VmHWM", 0) / 1024, 1)
                 print(f"  chat scenarios {time.perf_counter() - t:.1f}s: " + ", ".join(
-                    f"{k}={v.get('output_tok_s', v.get('reused_over_cold', v.get('itl_during_p95_ms')))}"
+                    f"{k}={v.get('output_tok_s', v.get('reused_over_cold', v.get('returning_over_cold', v.get('itl_during_p95_ms'))))}"
                     for k, v in res.items() if k != "rss" and isinstance(v, dict)), file=sys.stderr, flush=True)
             except Exception as e:  # noqa: BLE001
                 print(f"  {name} chat failed: {e}", file=sys.stderr, flush=True)
@@ -776,6 +849,20 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
             finally:
                 srv.stop()
+            if wants_sessions(p, only) and p["ctx"] != p["sessions_ctx"]:
+                ssrv, sready = factories[name]("sessions")
+                try:
+                    ssrv.start(sready)
+                    res["sessions"] = sc_sessions(ssrv.base_url, chat_id, p["sessions_n"], p["sessions_prefix_words"],
+                                                  p["sessions_user_words"], f"{tag}-ss")
+                    print(f"  sessions: returning / cold TTFT {res['sessions']['returning_over_cold']}",
+                          file=sys.stderr, flush=True)
+                except Exception as e:  # noqa: BLE001
+                    print(f"  {name} sessions failed: {e}", file=sys.stderr, flush=True)
+                    res["sessions_failure"] = str(e)
+                    failed = True
+                finally:
+                    ssrv.stop()
             if embed:
                 esrv, eready = factories[name]("embedding")
                 try:

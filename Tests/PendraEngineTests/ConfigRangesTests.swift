@@ -38,6 +38,10 @@ final class ConfigRangesTests: XCTestCase {
         XCTAssertEqual(message(model: "\"parallel\": 1000"), "models[0].parallel must be from 1 to 256, not 1000")
         XCTAssertEqual(message(model: "\"context_size\": 8"), "models[0].context_size must be from 16 to 16777216, not 8")
         XCTAssertNotNil(message(model: "\"threads\": 0"))
+        XCTAssertEqual(message(model: "\"prefix_cache_ram_mb\": -1"),
+                       "models[0].prefix_cache_ram_mb must be from 0 to 1048576, not -1")
+        XCTAssertEqual(try load(model: "\"prefix_cache_ram_mb\": 0").models[0].prefixCacheRAMMB, 0, "0 turns it off")
+        XCTAssertEqual(try load().models[0].prefixCacheRAMMB, ModelEntry.defaultPrefixCacheRAMMB)
         XCTAssertNotNil(message(model: "\"gpu_layers\": -2"))
     }
 

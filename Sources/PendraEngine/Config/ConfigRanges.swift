@@ -44,6 +44,7 @@ enum ConfigRanges {
         "threads": Range(lo: 1, hi: 1024),
         "prefix_cache_cells": Range(lo: 0, hi: 16_777_216),
         "target_itl_ms": Range(lo: 0, hi: 60_000),
+        "prefix_cache_ram_mb": Range(lo: 0, hi: 1_048_576),
     ]
 
     /// A model's `defaults` object.

@@ -105,6 +105,7 @@ extension ServerConfig {
 
     private static func readEngineOptions(_ f: Fields, into e: inout ModelEntry) throws(ConfigError) {
         e.prefixCache = try f.bool("prefix_cache") ?? true
+        e.prefixCacheRAMMB = try f.int("prefix_cache_ram_mb", min: 0) ?? ModelEntry.defaultPrefixCacheRAMMB
         e.swaFull = try f.bool("swa_full") ?? false
         e.flashAttention = try f.bool("flash_attention")
         e.cacheTypeK = try f.cacheType("cache_type_k") ?? .f16

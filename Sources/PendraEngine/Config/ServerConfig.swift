@@ -29,6 +29,9 @@ public struct ModelEntry: Sendable, Equatable {
     public var preload: Bool
     /// False: no prefix reuse at all (every prompt prefilled in full).
     public var prefixCache: Bool = true
+    /// MiB of host RAM for cached prefixes evicted from the KV cells (saved
+    /// llama.cpp sequence states, restored on a hit); 0 = off.
+    public var prefixCacheRAMMB: Int = ModelEntry.defaultPrefixCacheRAMMB
     /// KV cache element types.
     public var cacheTypeK: KVCacheType = .f16
     public var cacheTypeV: KVCacheType = .f16
@@ -126,4 +129,13 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let message: String
     public var description: String { "config \(file): \(message)" }
+}
+
+extension ModelEntry {
+    /// 4 GiB: five 6,000-token conversations of an 8B model with an f16
+    /// cache (128 KiB a token), dozens on small models; half of
+    /// llama-server's `--cache-ram` default, as laptops share RAM with the
+    /// weights. The pool fills only with prefixes pushed out of the KV
+    /// cells, and only up to this.
+    public static let defaultPrefixCacheRAMMB = 4096
 }

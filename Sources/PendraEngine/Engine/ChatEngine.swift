@@ -35,6 +35,8 @@ public final class ChatEngine: @unchecked Sendable {
     private let published = Mutex(EngineSnapshot())
     private let done = DispatchSemaphore(value: 0)
     private let stepObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
+    /// Saved prefix states (engine thread), stats (any thread): ChatEngine+HostCache.swift.
+    let hostCache = HostPrefixStore()
 
     // Engine thread only.
     private let context: LlamaContext
@@ -60,7 +62,7 @@ public final class ChatEngine: @unchecked Sendable {
     public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil,
                 prefixReuse: Bool = true, defaults: GenerationDefaults = GenerationDefaults(),
                 chatTemplate: String? = nil, targetStepSeconds: Double = 0,
-                speculation: SpeculationConfig = .off) throws {
+                speculation: SpeculationConfig = .off, hostCacheBytes: Int = 0) throws {
         self.model = model
         self.template = try ChatTemplate(source: chatTemplate ?? model.chatTemplate,
                                          bosToken: model.tokenText(model.bos) ?? "",
@@ -81,6 +83,8 @@ public final class ChatEngine: @unchecked Sendable {
             speculation: speculation))
         self.batch = LlamaBatch(capacity: settings.batchSize)
         published.withLock { $0.kvCellsTotal = cells }
+        scheduler.enableHostCache(bytes: hostCacheBytes)
+        hostCache.publish(scheduler.pool)
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "pendra-engine"
         thread.stackSize = 8 << 20
@@ -350,10 +354,15 @@ public final class ChatEngine: @unchecked Sendable {
     private func apply(_ plan: StepPlan) -> Set<UInt64> {
         let now = DispatchTime.now().uptimeNanoseconds
         var rewound = Set<UInt64>()
+        hostCache.saveSpills(context: context, scheduler: &scheduler)
         for a in plan.admissions {
             let slot = Int32(a.choice.slot)
+            for s in a.evictions { context.removeTokens(seq: Int32(s), from: 0) }
+            hostCache.countMiss(a, pool: scheduler.pool)
             let kept: Bool
-            if let src = a.choice.shareFrom {
+            if a.choice.restoreFrom != nil {
+                kept = hostCache.restore(a, context: context, scheduler: &scheduler)
+            } else if let src = a.choice.shareFrom {
                 context.removeTokens(seq: slot, from: 0)
                 kept = context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
             } else if a.choice.restoresCheckpoint {
@@ -426,7 +435,9 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     private func trimPrefixCache() {
-        for slot in scheduler.trimPrefixCache() { context.removeTokens(seq: Int32(slot), from: 0) }
+        let cleared = scheduler.trimPrefixCache()
+        hostCache.saveSpills(context: context, scheduler: &scheduler)
+        for slot in cleared { context.removeTokens(seq: Int32(slot), from: 0) }
     }
 
     private func finish(_ id: UInt64, _ reason: FinishReason, dropCache: Bool = false) {

@@ -271,7 +271,8 @@ public final class ModelStore: @unchecked Sendable {
                                         prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
                                         defaults: m.defaults, chatTemplate: template,
                                         targetStepSeconds: m.targetITLMilliseconds / 1000,
-                                        speculation: m.speculation))
+                                        speculation: m.speculation,
+                                        hostCacheBytes: m.prefixCacheRAMMB << 20))
         case .embedding, .rerank:
             let size = min(context, trained)
             let s = ContextSettings(contextSize: max(size, min(m.batchSize, 8192)), parallel: m.parallel,

@@ -12,12 +12,17 @@ public enum PrefixPolicy {
         /// Recurrent memory: the slot's state must be restored from its
         /// checkpoint at `reused` before the rest is removed.
         public var restoresCheckpoint = false
+        /// The host-RAM pool entry (HostPrefixPool) whose saved state is
+        /// restored into the slot, then cut back to `reused` tokens.
+        public var restoreFrom: UInt64?
 
-        public init(slot: Int, reused: Int, shareFrom: Int?, restoresCheckpoint: Bool = false) {
+        public init(slot: Int, reused: Int, shareFrom: Int?, restoresCheckpoint: Bool = false,
+                    restoreFrom: UInt64? = nil) {
             self.slot = slot
             self.reused = reused
             self.shareFrom = shareFrom
             self.restoresCheckpoint = restoresCheckpoint
+            self.restoreFrom = restoreFrom
         }
     }
 

@@ -54,11 +54,14 @@ public enum SchedulerError: Error, Equatable, Sendable {
 /// its target time, so a long prompt never stalls the streams already running.
 public struct Scheduler: Sendable {
     public let config: SchedulerConfig
-    public private(set) var kv: KVCacheManager
+    public internal(set) var kv: KVCacheManager
     public private(set) var waiting: [SequenceState] = []
     public private(set) var running: [SequenceState] = []
     public private(set) var pacer: PrefillPacer
     private var admissions: UInt64 = 0
+    /// The host-RAM prefix cache's index, and prefixes it wants saved (Scheduler+HostCache.swift).
+    public internal(set) var pool = HostPrefixPool(capacity: 0)
+    var spills: [Spill] = []
 
     public init(config: SchedulerConfig) {
         self.config = config
@@ -188,8 +191,7 @@ public struct Scheduler: Sendable {
     /// and their prompt can find cells.
     private mutating func admit(into plan: inout StepPlan, firstPosition: (Int) -> Int) {
         while let next = waiting.first,
-              let choice = PrefixPolicy.choose(prompt: next.tokens, cache: kv, memory: config.memory,
-                                               reuse: config.prefixReuse, firstPosition: firstPosition) {
+              let choice = chooseSlot(for: next.tokens, firstPosition: firstPosition) {
             let needed = next.tokens.count - choice.reused
             if needed > kv.freeCells + kv.reclaimableCells {
                 // Not enough room even after dropping every cached prefix: wait
@@ -198,10 +200,15 @@ public struct Scheduler: Sendable {
             }
             waiting.removeFirst()
             var s = next
+            var admission = Admission(id: s.id, choice: choice)
             if let src = choice.shareFrom {
+                spill(choice.slot, keeping: 0)
                 kv.clear(choice.slot)
                 kv.share(from: src, to: choice.slot, count: choice.reused)
+            } else if choice.restoreFrom != nil {
+                admission.evictions = prepareRestore(choice)
             } else {
+                spill(choice.slot, keeping: choice.reused)
                 kv.truncate(choice.slot, to: choice.reused)
             }
             kv.acquire(choice.slot, for: s.id)
@@ -211,7 +218,7 @@ public struct Scheduler: Sendable {
             admissions += 1
             s.admission = admissions
             running.append(s)
-            plan.admissions.append(Admission(id: s.id, choice: choice))
+            plan.admissions.append(admission)
         }
     }
 
@@ -222,6 +229,7 @@ public struct Scheduler: Sendable {
                                       plan: inout StepPlan, allowPreemption: Bool = true) -> Bool {
         while kv.freeCells < needed {
             if let victim = kv.leastRecentlyUsedCachedSlot() {
+                spill(victim, keeping: 0)
                 kv.clear(victim)
                 plan.evictions.append(victim)
                 continue
@@ -312,6 +320,7 @@ public struct Scheduler: Sendable {
         var cleared: [Int] = []
         while kv.reclaimableCells > config.prefixCacheCells,
               let victim = kv.leastRecentlyUsedCachedSlot(excluding: newest.map { [$0] } ?? []) {
+            spill(victim, keeping: 0)
             kv.clear(victim)
             cleared.append(victim)
         }

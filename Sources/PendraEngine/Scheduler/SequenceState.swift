@@ -69,6 +69,9 @@ public struct BatchEntry: Sendable, Equatable {
 public struct Admission: Sendable, Equatable {
     public var id: UInt64
     public var choice: PrefixPolicy.Choice
+    /// Slots whose cached prefixes were dropped to make room for a restore
+    /// from the host-RAM pool: cleared in llama.cpp before this admission.
+    public var evictions: [Int] = []
 }
 
 /// Everything the engine must do for one step, in this order (the order the

@@ -181,8 +181,12 @@ public final class PendraApp: Sendable {
     private func registerEngineMetrics(_ id: String) {
         let store = self.store
         let batches = metrics.batchSizeTokens(model: id)
+        let hostCache = metrics.hostCacheObserver(model: id)
         store.onLoad(id) { engine in
-            if case .chat(let e) = engine { e.observeSteps { batches.observe(Double($0)) } }
+            if case .chat(let e) = engine {
+                e.observeSteps { batches.observe(Double($0)) }
+                e.observeHostCache(hostCache)
+            }
         }
         let snap: @Sendable () -> EngineSnapshot? = {
             if case .chat(let e)? = store.engineIfLoaded(id) { return e.snapshot }
@@ -192,6 +196,10 @@ public final class PendraApp: Sendable {
         metrics.registerGaugeCallback(Metrics.GaugeName.activeSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.activeSequences), labels: labels) { Double(snap()?.running ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.queuedSequences, help: Metrics.GaugeName.help(Metrics.GaugeName.queuedSequences), labels: labels) { Double(snap()?.waiting ?? 0) }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsUsed, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsUsed), labels: labels) { Double(snap()?.kvCellsUsed ?? 0) }
+        metrics.registerHostCacheGauges(model: id) {
+            if case .chat(let e)? = store.engineIfLoaded(id) { return e.hostCacheStats }
+            return nil
+        }
         metrics.registerGaugeCallback(Metrics.GaugeName.kvCellsTotal, help: Metrics.GaugeName.help(Metrics.GaugeName.kvCellsTotal), labels: labels) { Double(snap()?.kvCellsTotal ?? 0) }
         metrics.registerGaugeCallback("pendra_speculative_drafted_tokens", help: "Draft tokens proposed to the model since it was loaded (speculative decoding)", labels: labels) { Double(snap()?.draftedTokens ?? 0) }
         metrics.registerGaugeCallback("pendra_speculative_accepted_tokens", help: "Draft tokens the model accepted since it was loaded", labels: labels) { Double(snap()?.acceptedTokens ?? 0) }
