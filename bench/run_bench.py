@@ -705,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma list of single,c4,c16,c64,mixed,prefix,sessions,embed,spec-edit "
                          "(default all but the preset's opt-in ones: sessions on cpu)")
     ap.add_argument("--servers", default="pendra,llama-server")
+    ap.add_argument("--pendra-model-json", default="{}", metavar="JSON",
+                    help='extra fields for the chat model in Pendra\'s config, e.g. \'{"target_itl_ms": 400}\'')
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=INT",
                     help="override a preset value, e.g. --set c64_tokens=32")
@@ -752,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = tmp / f"pendra-{capability}.json"
         if capability == "chat":
             pendra_config(cfg, chat_id, model, "chat", p["ctx"], p["parallel"], p["batch"],
-                          args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])
+                          args.threads, args.gpu_layers, extra=json.loads(args.pendra_model_json), cache_ram_mib=p["cache_ram_mib"])
         elif capability == "sessions":
             pendra_config(cfg, chat_id, model, "chat", p["sessions_ctx"], p["parallel"], p["batch"],
                           args.threads, args.gpu_layers, cache_ram_mib=p["cache_ram_mib"])

@@ -110,7 +110,7 @@ extension ServerConfig {
         e.flashAttention = try f.bool("flash_attention")
         e.cacheTypeK = try f.cacheType("cache_type_k") ?? .f16
         e.cacheTypeV = try f.cacheType("cache_type_v") ?? .f16
-        e.targetITLMilliseconds = try f.double("target_itl_ms") ?? 200
+        e.targetITLMilliseconds = try f.double("target_itl_ms") ?? 400
         e.speculation = try readSpeculation(f)
     }
 

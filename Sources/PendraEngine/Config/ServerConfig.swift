@@ -46,7 +46,7 @@ public struct ModelEntry: Sendable, Equatable {
     public var defaults = GenerationDefaults()
     /// While streams decode, each step's prefill share is sized to keep
     /// their inter-token latency near this (PrefillPacer); 0: no pacing.
-    public var targetITLMilliseconds: Double = 200
+    public var targetITLMilliseconds: Double = 400
     /// Draft tokens for decodes (config `speculative`); off by default.
     public var speculation: SpeculationConfig = .off
     /// llama.cpp rpc-servers holding some of its layers (ServerConfig+ScaleOut).
