@@ -851,48 +851,36 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
             finally:
                 srv.stop()
+            def on_own_server(kind: str, label: str, run: Callable[[str], dict[str, Any]],
+                              keys: list[str], summary: Callable[[], str]) -> None:
+                """A scenario on a server of its own kind: results under `keys`,
+                a failure recorded as `<keys[0]>_failure` and in the exit status."""
+                nonlocal failed
+                ssrv, sready = factories[name](kind)
+                try:
+                    ssrv.start(sready)
+                    res.update(run(ssrv.base_url))
+                    print(f"  {label}: {summary()}", file=sys.stderr, flush=True)
+                except Exception as e:  # noqa: BLE001
+                    print(f"  {name} {label} failed: {e}", file=sys.stderr, flush=True)
+                    res[f"{keys[0]}_failure"] = str(e)
+                    failed = True
+                finally:
+                    ssrv.stop()
+
             if wants_sessions(p, only) and p["ctx"] != p["sessions_ctx"]:
-                ssrv, sready = factories[name]("sessions")
-                try:
-                    ssrv.start(sready)
-                    res["sessions"] = sc_sessions(ssrv.base_url, chat_id, p["sessions_n"], p["sessions_prefix_words"],
-                                                  p["sessions_user_words"], f"{tag}-ss")
-                    print(f"  sessions: returning / cold TTFT {res['sessions']['returning_over_cold']}",
-                          file=sys.stderr, flush=True)
-                except Exception as e:  # noqa: BLE001
-                    print(f"  {name} sessions failed: {e}", file=sys.stderr, flush=True)
-                    res["sessions_failure"] = str(e)
-                    failed = True
-                finally:
-                    ssrv.stop()
+                on_own_server("sessions", "sessions", lambda base: {"sessions": sc_sessions(
+                    base, chat_id, p["sessions_n"], p["sessions_prefix_words"], p["sessions_user_words"], f"{tag}-ss")},
+                    ["sessions"], lambda: f"returning / cold TTFT {res['sessions']['returning_over_cold']}")
             if embed:
-                esrv, eready = factories[name]("embedding")
-                try:
-                    esrv.start(eready)
-                    res["embed_b1"] = sc_embed(esrv.base_url, embed_id, 1, p["embed_b1_reqs"], p["embed_words"], f"{tag}-e")
-                    res["embed_b64"] = sc_embed(esrv.base_url, embed_id, 64, p["embed_b64_reqs"], p["embed_words"], f"{tag}-e")
-                    print(f"  embeddings: b1 {res['embed_b1']['inputs_s']}/s, b64 {res['embed_b64']['inputs_s']}/s",
-                          file=sys.stderr, flush=True)
-                except Exception as e:  # noqa: BLE001
-                    print(f"  {name} embeddings failed: {e}", file=sys.stderr, flush=True)
-                    res["embed_failure"] = str(e)
-                    failed = True
-                finally:
-                    esrv.stop()
+                on_own_server("embedding", "embeddings", lambda base: {
+                    "embed_b1": sc_embed(base, embed_id, 1, p["embed_b1_reqs"], p["embed_words"], f"{tag}-e"),
+                    "embed_b64": sc_embed(base, embed_id, 64, p["embed_b64_reqs"], p["embed_words"], f"{tag}-e")},
+                    ["embed"], lambda: f"b1 {res['embed_b1']['inputs_s']}/s, b64 {res['embed_b64']['inputs_s']}/s")
             if only is None or "spec-edit" in only:
-                ssrv, sready = factories[name]("spec-edit")
-                try:
-                    ssrv.start(sready)
-                    res["spec_edit"] = spec_edit.scenario(ssrv.base_url, chat_id, p["spec_edit_tokens"],
-                                                          name == "pendra", rnd)
-                    print(f"  spec-edit: {res['spec_edit'].get('plain_tok_s')} -> {res['spec_edit'].get('spec_tok_s')} tok/s",
-                          file=sys.stderr, flush=True)
-                except Exception as e:  # noqa: BLE001
-                    print(f"  {name} spec-edit failed: {e}", file=sys.stderr, flush=True)
-                    res["spec_edit_failure"] = str(e)
-                    failed = True
-                finally:
-                    ssrv.stop()
+                on_own_server("spec-edit", "spec-edit", lambda base: {"spec_edit": spec_edit.scenario(
+                    base, chat_id, p["spec_edit_tokens"], name == "pendra", rnd)},
+                    ["spec_edit"], lambda: f"{res['spec_edit'].get('plain_tok_s')} -> {res['spec_edit'].get('spec_tok_s')} tok/s")
             raw_rounds[name].append(res)
 
     if "pendra" in servers and "llama-server" in servers:
