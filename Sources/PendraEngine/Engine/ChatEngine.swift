@@ -207,7 +207,7 @@ public final class ChatEngine: @unchecked Sendable {
         drafts = plan.drafts
         decode(plan.entries[...])
         drafts.removeAll(keepingCapacity: true)
-        scheduler.observeStep(decodes: decodes, tokens: plan.tokenCount,
+        scheduler.observeStep(decodes: decodes, tokens: plan.tokenCount, drafts: plan.entries.reduce(0) { $0 + $1.drafted },
                               seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         if scheduler.running.count < runningBefore { trimPrefixCache() }
         publish(batchTokens: plan.tokenCount)
@@ -228,7 +228,7 @@ public final class ChatEngine: @unchecked Sendable {
             if e.drafted > 0, let guess = drafts[e.id] {
                 // The last sampled token, then the guesses, every one with logits.
                 let first = batch.add(seq.tokens[e.start], position: e.start, sequence: Int32(e.slot), wantLogits: true)
-                for (i, t) in guess.prefix(e.drafted).enumerated() {
+                for (i, t) in guess.enumerated() {
                     _ = batch.add(t, position: e.start + 1 + i, sequence: Int32(e.slot), wantLogits: true)
                 }
                 draftIndex[e.id] = first
@@ -250,23 +250,28 @@ public final class ChatEngine: @unchecked Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         for (id, index) in logitIndex {
             guard let g = active[id] else { continue }
-            let token: Token
-            if let close = g.budgetClose(markers),
-               g.sampler.force(close, table: g.sampler.hasGrammar ? utf8Table : nil) {
-                token = close  // the spent budget's closing tag, in place of a sample
-            } else if g.sampler.hasGrammar {
-                let buffer = candidates ?? .allocate(capacity: model.vocabSize)
-                candidates = buffer
-                token = g.sampler.sampleWellFormed(context, index: index, table: utf8Table, candidates: buffer)
-            } else {
-                token = g.sampler.sample(context, index: index)
-            }
-            handle(token, for: g, now: now)
+            handle(nextToken(g, index: index), for: g, now: now)
         }
         for e in entries where e.drafted > 0 {
             guard let first = draftIndex[e.id], let guess = drafts[e.id] else { continue }
-            verify(e, guess: Array(guess.prefix(e.drafted)), firstIndex: first, now: now)
+            verify(e, guess: guess, firstIndex: first, now: now)
         }
+    }
+
+    /// The token a generation takes from the logits at `index`: the spent
+    /// reasoning budget's closing tag (written, not sampled), a grammar's
+    /// well-formed sample, or a plain sample. Drafted and plain decodes both
+    /// come here, so speculation changes nothing about the choice.
+    private func nextToken(_ g: ActiveGeneration, index: Int32) -> Token {
+        if let close = g.budgetClose(markers), g.sampler.force(close, table: g.sampler.hasGrammar ? utf8Table : nil) {
+            return close
+        }
+        if g.sampler.hasGrammar {
+            let buffer = candidates ?? .allocate(capacity: model.vocabSize)
+            candidates = buffer
+            return g.sampler.sampleWellFormed(context, index: index, table: utf8Table, candidates: buffer)
+        }
+        return g.sampler.sample(context, index: index)
     }
 
     /// Speculative decoding's acceptance: the target model samples at each
@@ -286,8 +291,7 @@ public final class ChatEngine: @unchecked Sendable {
         var accepted = 0
         var alive = true
         for i in 0...guess.count {
-            let sampled = g.sampler.sample(context, index: firstIndex + Int32(i))
-            guard let emitted = handle(sampled, for: g, now: now) else { alive = false; break }
+            guard let emitted = handle(nextToken(g, index: firstIndex + Int32(i)), for: g, now: now) else { alive = false; break }
             guard i < guess.count, emitted == guess[i] else { break }
             accepted += 1
         }

@@ -23,7 +23,7 @@ public struct PrefillPacer: Sendable, Equatable {
     /// Before anything is measured.
     public var initialChunk: Int
 
-    /// Seconds of a decode-only step, and the decodes it carried.
+    /// Seconds of a decode-only step.
     public private(set) var decodeStepSeconds: Double?
     /// Seconds per prompt token in a step.
     public private(set) var secondsPerPromptToken: Double?
@@ -37,32 +37,36 @@ public struct PrefillPacer: Sendable, Equatable {
     }
 
     /// A step ran: `decodes` sequences advanced by one token, `promptTokens`
-    /// prompt tokens were prefilled, in `seconds` (decode and sampling).
-    public mutating func observe(decodes: Int, promptTokens: Int, seconds: Double) {
+    /// prompt tokens were prefilled and `draftTokens` speculative guesses
+    /// verified, in `seconds` (decode and sampling). A guess costs what a
+    /// prompt token in the same batch does.
+    public mutating func observe(decodes: Int, promptTokens: Int, draftTokens: Int = 0, seconds: Double) {
         guard seconds > 0, seconds.isFinite else { return }
         if promptTokens == 0 {
-            guard decodes > 0 else { return }
+            // With guesses beside the decodes the step's split is unknown.
+            guard decodes > 0, draftTokens == 0 else { return }
             decodeStepSeconds = Self.blend(decodeStepSeconds, seconds)
             return
         }
         // Too small a chunk says more about per-step overhead than per-token cost.
         guard promptTokens >= minimumChunk / 2 else { return }
         let fixed = decodes > 0 ? (decodeStepSeconds ?? 0) : 0
-        let perToken = max(seconds - fixed, seconds * 0.1) / Double(promptTokens)
+        let perToken = max(seconds - fixed, seconds * 0.1) / Double(promptTokens + draftTokens)
         secondsPerPromptToken = Self.blend(secondsPerPromptToken, perToken)
     }
 
     /// Prompt tokens the next step may carry, out of `budget` left after its
-    /// decodes. With nothing decoding no one waits on the step: all of it.
-    public func prefillTokens(decodes: Int, budget: Int) -> Int {
+    /// decodes and their `drafts`. With nothing decoding no one waits on the
+    /// step: all of it.
+    public func prefillTokens(decodes: Int, drafts: Int = 0, budget: Int) -> Int {
         guard decodes > 0, targetSeconds > 0, budget > minimumChunk else { return budget }
         guard let perToken = secondsPerPromptToken, perToken > 0 else { return min(budget, max(initialChunk, minimumChunk)) }
         // A machine too slow (or too loaded) for the target even without
         // prefill: let a step grow to twice the decode step rather than
         // starve the prompt, which would make its TTFT many times longer.
         let decode = decodeStepSeconds ?? 0
-        let room = max(targetSeconds - decode, decode)
-        let tokens = Int(room / perToken)
+        let room = max(targetSeconds - decode, decode) - Double(drafts) * perToken
+        let tokens = room > 0 ? Int(room / perToken) : 0
         return min(budget, max(minimumChunk, tokens))
     }
 

@@ -72,7 +72,9 @@ public struct Scheduler: Sendable {
     /// Entries that decode a generated token (the rest prefill), counted
     /// before the plan is decoded.
     public func decodeCount<C: Collection<BatchEntry>>(_ entries: C) -> Int {
-        entries.filter { e in e.count == 1 + e.drafted && e.start >= (sequence(e.id)?.promptCount ?? .max) }.count
+        entries.reduce(0) { n, e in
+            n + (e.count == 1 + e.drafted && e.start >= (sequence(e.id)?.promptCount ?? .max) ? 1 : 0)
+        }
     }
 
     /// How many of a decode's draft tokens the model accepted: sets how many
@@ -90,9 +92,10 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// The engine's timing of a decoded step (see PrefillPacer).
-    public mutating func observeStep(decodes: Int, tokens: Int, seconds: Double) {
-        pacer.observe(decodes: decodes, promptTokens: tokens - decodes, seconds: seconds)
+    /// The engine's timing of a decoded step of `tokens` tokens, `drafts` of
+    /// them speculative guesses (see PrefillPacer).
+    public mutating func observeStep(decodes: Int, tokens: Int, drafts: Int = 0, seconds: Double) {
+        pacer.observe(decodes: decodes, promptTokens: tokens - decodes - drafts, draftTokens: drafts, seconds: seconds)
     }
 
     /// Longest prompt that can ever run: it needs its cells plus one for the first output token.
@@ -149,8 +152,8 @@ public struct Scheduler: Sendable {
         addDrafts(&plan, budget: &budget, reserved: &reserved)
         // Then prefill chunks with what is left of the budget, paced while
         // streams decode.
-        let decodes = scheduled.count
-        budget = min(budget, pacer.prefillTokens(decodes: decodes, budget: budget))
+        budget = pacer.prefillTokens(decodes: scheduled.count, drafts: plan.drafts.values.reduce(0) { $0 + $1.count },
+                                     budget: budget)
         for s in running where s.pending > 1 && budget > 0 {
             guard let slot = s.slot else { continue }
             var take = min(s.pending, budget)
