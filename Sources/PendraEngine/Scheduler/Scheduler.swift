@@ -177,11 +177,25 @@ public struct Scheduler: Sendable {
         guard let drafter = config.speculation.ngram else { return }
         for i in plan.entries.indices where budget > 0 {
             let e = plan.entries[i]
-            guard let s = running.first(where: { $0.id == e.id }), s.speculative, s.generatedCount > 0 else { continue }
+            guard let r = running.firstIndex(where: { $0.id == e.id }), running[r].speculative,
+                  running[r].generatedCount > 0 else { continue }
+            // After a search that found nothing, skip a few steps (1, 2, 4 ...
+            // up to 16 while misses go on): text the history does not hold
+            // would otherwise cost a scan of the whole window every step.
+            if running[r].draftPause > 0 {
+                running[r].draftPause -= 1
+                continue
+            }
+            let s = running[r]
             let room = min(budget, kv.freeCells - reserved, config.cells - 1 - s.tokens.count, s.draftLimit)
             guard room > 0 else { continue }
             let guess = drafter.draft(s.tokens, limit: room)
-            guard !guess.isEmpty else { continue }
+            guard !guess.isEmpty else {
+                running[r].draftPause = min(16, 1 << min(running[r].draftMisses, 4))
+                running[r].draftMisses += 1
+                continue
+            }
+            running[r].draftMisses = 0
             plan.entries[i].count += guess.count
             plan.entries[i].drafted = guess.count
             plan.drafts[e.id] = guess

@@ -23,6 +23,10 @@ public struct SequenceState: Sendable, Equatable {
     /// whose guesses were all wrong, doubled after one where all were right
     /// (so text the prompt does not hold costs little verification work).
     public internal(set) var draftLimit = Int.max
+    /// Searches in a row that found no draft, and steps to skip before the
+    /// next search.
+    var draftMisses = 0
+    var draftPause = 0
 
     public init(id: UInt64, prompt: [Token], checkpointAt: Int? = nil, speculative: Bool = false) {
         self.id = id

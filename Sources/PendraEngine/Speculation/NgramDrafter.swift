@@ -20,35 +20,33 @@ public struct NgramDrafter: Sendable, Equatable {
         self.window = max(1, window)
     }
 
-    /// Up to `limit` (and `maxDraft`) tokens guessed to follow `history`.
+    /// Up to `limit` (and `maxDraft`) tokens guessed to follow `history`:
+    /// after the latest earlier place where the longest suffix of at least
+    /// `minN` (at most `maxN`) tokens occurred. One backward pass over the
+    /// window, since it runs for every speculating sequence in every step:
+    /// each earlier occurrence of the last token is measured backwards, and
+    /// only a strictly longer match replaces the latest one found.
     public func draft(_ history: [Token], limit: Int = .max) -> [Token] {
         let want = min(maxDraft, limit)
-        guard want > 0, history.count > minN else { return [] }
         let end = history.count
-        let lowest = max(0, end - window)
-        for n in stride(from: min(maxN, end - 1), through: minN, by: -1) {
-            let key = end - n
-            // The latest earlier occurrence: start positions before the key itself.
-            var p = key - 1
-            while p >= lowest {
-                if history[p] == history[key] && matches(history, p, key, n) {
-                    let from = p + n
-                    let to = min(from + want, end)
-                    if to > from { return Array(history[from..<to]) }
+        guard want > 0, end > minN else { return [] }
+        let last = history[end - 1]
+        var bestLength = 0, bestEnd = -1
+        var p = end - 2
+        while p >= max(0, end - window) {
+            if history[p] == last {
+                var n = 1
+                while n < maxN && p - n >= 0 && history[p - n] == history[end - 1 - n] { n += 1 }
+                if n > bestLength {
+                    bestLength = n
+                    bestEnd = p
+                    if n == maxN { break }
                 }
-                p -= 1
             }
+            p -= 1
         }
-        return []
-    }
-
-    private func matches(_ h: [Token], _ a: Int, _ b: Int, _ n: Int) -> Bool {
-        var i = 1
-        while i < n {
-            if h[a + i] != h[b + i] { return false }
-            i += 1
-        }
-        return true
+        guard bestLength >= minN else { return [] }
+        return Array(history[(bestEnd + 1)..<min(bestEnd + 1 + want, end)])
     }
 }
 
