@@ -312,7 +312,7 @@ public final class ChatEngine: @unchecked Sendable {
         for e in entries {
             let end = e.start + e.count
             guard let seq = scheduler.running.first(where: { $0.id == e.id }), seq.isCheckpoint(end),
-                  let state = context.saveState(seq: Int32(e.slot)) else { continue }
+                  let state = context.saveState(seq: Int32(e.slot), .partial) else { continue }
             scheduler.recordCheckpoint(slot: e.slot, at: end)
             // Keep the states the scheduler still knows of, and this one.
             let kept = Set(scheduler.kv.slots[e.slot].checkpoints)
@@ -371,7 +371,7 @@ public final class ChatEngine: @unchecked Sendable {
                 kept = context.shareTokens(from: Int32(src), to: slot, count: a.choice.reused)
             } else if a.choice.restoresCheckpoint {
                 if let state = checkpoints[a.choice.slot]?[a.choice.reused] {
-                    kept = context.restoreState(seq: slot, state) && context.removeTokens(seq: slot, from: a.choice.reused)
+                    kept = context.restoreState(seq: slot, state, .partial) && context.removeTokens(seq: slot, from: a.choice.reused)
                 } else {
                     kept = false
                 }

@@ -47,7 +47,7 @@ final class HostPrefixStore: @unchecked Sendable {
         for spill in spills {
             let seq = Int32(spill.slot)
             guard context.maxPosition(seq: seq) == spill.tokens.count - 1,
-                  let state = context.saveFullState(seq: seq, maxBytes: scheduler.pool.capacity) else { continue }
+                  let state = context.saveState(seq: seq, .full, maxBytes: scheduler.pool.capacity) else { continue }
             let (id, dropped) = scheduler.recordSaved(spill, bytes: state.count,
                                                       firstPosition: context.minPosition(seq: seq))
             for d in dropped { states[d] = nil }
@@ -71,7 +71,7 @@ final class HostPrefixStore: @unchecked Sendable {
             // llama.cpp empties the sequence itself; done here too so a
             // refused restore never leaves the slot's old cells behind.
             context.removeTokens(seq: seq, from: 0)
-            ok = context.restoreFullState(seq: seq, state)
+            ok = context.restoreState(seq: seq, state, .full)
                 && context.removeTokens(seq: seq, from: admission.choice.reused)
                 && context.maxPosition(seq: seq) == admission.choice.reused - 1
         }

@@ -216,8 +216,13 @@ public final class ModelStore: @unchecked Sendable {
 
     /// KV cells (chat) or tokens per input (embedding) the model is served with.
     public func contextSize(_ m: ModelEntry) -> Int {
-        let trained = info[m.id]?.contextLength ?? 4096
-        return m.contextSize ?? min(trained > 0 ? trained : 4096, 8192)
+        Self.contextSize(configured: m.contextSize, trained: info[m.id]?.contextLength ?? 0)
+    }
+
+    /// The one rule, for the estimate before a load and the load itself: the
+    /// configured size, else the trained context (4096 when unknown), at most 8192.
+    static func contextSize(configured: Int?, trained: Int) -> Int {
+        configured ?? min(trained > 0 ? trained : 4096, 8192)
     }
 
     /// What llama.cpp reported allocating for a loaded model.
@@ -251,7 +256,7 @@ public final class ModelStore: @unchecked Sendable {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(config.loadTimeoutSeconds * 1e9)
         let model = try LlamaModel(path: m.path, gpuLayers: m.gpuLayers, deadline: deadline, tensorSplit: m.tensorSplit)
         let trained = model.trainContextLength > 0 ? model.trainContextLength : 4096
-        let context = m.contextSize ?? min(trained, 8192)
+        let context = Self.contextSize(configured: m.contextSize, trained: model.trainContextLength)
         let threads = m.threads ?? ProcessInfo.processInfo.activeProcessorCount
         switch m.capability {
         case .chat:

@@ -67,7 +67,8 @@ public enum PrefixPolicy {
             return 0
         }
         let lengths = cache.slots.indices.map { usable($0, inPlace: false) }
-        let inPlace = cache.slots.indices.map { usable($0, inPlace: true) }
+        // Only recurrent memory continues from checkpoints, which only count in place.
+        let inPlace = memory == .recurrent ? cache.slots.indices.map { usable($0, inPlace: true) } : lengths
 
         var bestIdle = idle[0], bestIdleLen = -1
         for s in idle {

@@ -118,24 +118,40 @@ final class LlamaContext {
         return Int(llama_memory_seq_pos_min(memory, seq))
     }
 
-    /// The state of a sequence's recurrent (and sliding-window) memory, the
-    /// part that cannot be cut back, for a checkpoint; nil if llama.cpp gives none.
-    func saveState(seq: Int32) -> [UInt8]? {
-        let flags = llama_state_seq_flags(LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)
-        let size = llama_state_seq_get_size_ext(pointer, seq, flags)
-        guard size > 0 else { return nil }
-        var data = [UInt8](repeating: 0, count: size)
-        let written = data.withUnsafeMutableBufferPointer {
-            llama_state_seq_get_data_ext(pointer, $0.baseAddress, size, seq, flags)
+    /// What of a sequence's state `saveState` copies.
+    enum StateScope {
+        /// The recurrent (and sliding-window) memory, the part that cannot be
+        /// cut back: recurrent checkpoints (PARTIAL_ONLY).
+        case partial
+        /// Everything: every layer's K/V cells with their positions and any
+        /// recurrent state, for the host-RAM prefix cache (flags NONE).
+        case full
+
+        var flags: llama_state_seq_flags {
+            llama_state_seq_flags(self == .partial ? LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY : LLAMA_STATE_SEQ_FLAGS_NONE)
+        }
+    }
+
+    /// A sequence's state; nil when it is empty, larger than `maxBytes`, or
+    /// was not written in full.
+    func saveState(seq: Int32, _ scope: StateScope, maxBytes: Int = .max) -> [UInt8]? {
+        let size = llama_state_seq_get_size_ext(pointer, seq, scope.flags)
+        guard size > 0, size <= maxBytes else { return nil }
+        var written = 0
+        // Uninitialized: zero-filling a state of a hundred megabytes first
+        // would double the cost of the save.
+        let data = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            written = llama_state_seq_get_data_ext(pointer, buffer.baseAddress, size, seq, scope.flags)
+            count = written == size ? size : 0
         }
         return written == size ? data : nil
     }
 
-    /// Puts a `saveState` checkpoint back into a sequence; false if llama.cpp refused it.
-    func restoreState(seq: Int32, _ data: [UInt8]) -> Bool {
-        let flags = llama_state_seq_flags(LLAMA_STATE_SEQ_FLAGS_PARTIAL_ONLY)
+    /// Puts a `saveState` back into a sequence (for `.full`, llama.cpp first
+    /// empties it and finds free cells for every saved one); false if it refused.
+    func restoreState(seq: Int32, _ data: [UInt8], _ scope: StateScope) -> Bool {
         let read = data.withUnsafeBufferPointer {
-            llama_state_seq_set_data_ext(pointer, $0.baseAddress, data.count, seq, flags)
+            llama_state_seq_set_data_ext(pointer, $0.baseAddress, data.count, seq, scope.flags)
         }
         return read == data.count
     }

@@ -68,7 +68,7 @@ public final class LlamaModel: @unchecked Sendable {
         var params = llama_model_default_params()
         params.n_gpu_layers = Int32(clamping: gpuLayers < 0 ? 999 : gpuLayers)
         if !useMmap { params.load_mode = LLAMA_LOAD_MODE_NONE }
-        let watch = deadline.map(LoadDeadline.init)
+        let watch = deadline.map { LoadDeadline($0) }
         if let watch {
             params.progress_callback_user_data = Unmanaged.passUnretained(watch).toOpaque()
             params.progress_callback = { _, user in

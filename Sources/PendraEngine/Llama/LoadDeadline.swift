@@ -9,12 +9,7 @@ final class LoadDeadline: @unchecked Sendable {
     private(set) var expired = false
     private let now: () -> UInt64
 
-    init(_ deadline: UInt64) {
-        self.deadline = deadline
-        self.now = { DispatchTime.now().uptimeNanoseconds }
-    }
-
-    init(_ deadline: UInt64, clock: @escaping () -> UInt64) {
+    init(_ deadline: UInt64, clock: @escaping () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
         self.deadline = deadline
         self.now = clock
     }
