@@ -87,7 +87,7 @@ final class SchedulerHostCacheTests: XCTestCase {
         _ = try serve(&s, id: 1, prompt: a)
         _ = try serve(&s, id: 2, prompt: tokens(60, base: 2000))
         try s.enqueue(SequenceState(id: 3, prompt: Array(a.prefix(40)) + [1, 2]))
-        XCTAssertNil(s.schedule().admissions.first?.choice.restoreFrom, "a recurrent state cannot be cut back")
+        XCTAssertNil(try XCTUnwrap(s.schedule().admissions.first).choice.restoreFrom, "a recurrent state cannot be cut back")
         s.remove(3)
         save(&s)
         try s.enqueue(SequenceState(id: 4, prompt: a + [1, 2]))
@@ -105,7 +105,7 @@ final class SchedulerHostCacheTests: XCTestCase {
         _ = try serve(&s, id: 2, prompt: tokens(60, base: 2000))
         XCTAssertEqual(s.pool.entries.first?.firstPosition, 44)
         try s.enqueue(SequenceState(id: 3, prompt: Array(a.prefix(50)) + [1, 2]))
-        XCTAssertNil(s.schedule().admissions.first?.choice.restoreFrom, "cells 34..<44 are not in the saved state")
+        XCTAssertNil(try XCTUnwrap(s.schedule().admissions.first).choice.restoreFrom, "cells 34..<44 are not in the saved state")
         s.remove(3)
         save(&s)
         try s.enqueue(SequenceState(id: 4, prompt: a + [1, 2]))
@@ -124,7 +124,11 @@ final class SchedulerHostCacheTests: XCTestCase {
         XCTAssertEqual(s.pool.entries.count, 1)
         try s.enqueue(SequenceState(id: 3, prompt: a + [9]))
         let plan = s.schedule()
-        XCTAssertNil(plan.admissions.first?.choice.restoreFrom, "70 running cells leave no room for 60")
+        // 70 running cells leave no room for the 60 to restore, nor for the
+        // 61 a prefill needs: it waits, and the saved entry stays.
+        XCTAssertTrue(plan.admissions.isEmpty, "70 running cells leave no room for 60")
+        XCTAssertEqual(s.waiting.map(\.id), [3])
+        XCTAssertEqual(s.pool.entries.count, 1)
     }
 
     func testNothingIsSavedWhenThePoolIsOffOrForShortPrefixes() throws {
@@ -158,6 +162,6 @@ final class SchedulerHostCacheTests: XCTestCase {
         _ = try serve(&s, id: 2, prompt: tokens(60, base: 2000))
         s.forgetPooled(s.pool.entries[0].id)
         try s.enqueue(SequenceState(id: 3, prompt: a + [1]))
-        XCTAssertNil(s.schedule().admissions.first?.choice.restoreFrom)
+        XCTAssertNil(try XCTUnwrap(s.schedule().admissions.first).choice.restoreFrom)
     }
 }
