@@ -34,7 +34,7 @@ struct BlockCallStreamer {
     }
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         let open = ToolCallParser.hermesOpen
         while true {

@@ -33,7 +33,7 @@ struct HarmonyParser {
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
         if case .plain = state { return text.isEmpty ? [] : [.text(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         while true {
             switch state {

@@ -41,7 +41,7 @@ struct MistralCallStreamer {
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
         if state == .plain { return text.isEmpty ? [] : [.text(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         let tag = ToolCallParser.mistralMarker
         while true {
