@@ -45,8 +45,7 @@ struct BlockCallStreamer {
                     inBlock = true
                     continue
                 }
-                var keep = min(open.count - 1, pending.count)
-                while keep > 0 && !pending.suffix(keep).elementsEqual(open.prefix(keep)) { keep -= 1 }
+                let keep = JSONExtent.markerTail(open, in: pending)
                 out += content(Array(pending[0..<(pending.count - keep)]))
                 pending.removeFirst(pending.count - keep)
                 return out

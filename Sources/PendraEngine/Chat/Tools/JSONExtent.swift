@@ -64,4 +64,21 @@ enum JSONExtent {
     static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String {
         String(decoding: bytes[range], as: UTF8.self)
     }
+
+    /// How many bytes at the end of `bytes[from...]` may be the start of one
+    /// of `markers` (the longest such tail): a stream holds them back until
+    /// the next delta says whether the marker follows.
+    static func markerTail<M: Collection<[UInt8]>>(_ markers: M, in bytes: [UInt8], from: Int = 0) -> Int {
+        var best = 0
+        for m in markers {
+            var k = min(m.count - 1, bytes.count - from)
+            while k > best && !bytes.suffix(k).elementsEqual(m.prefix(k)) { k -= 1 }
+            best = max(best, k)
+        }
+        return best
+    }
+
+    static func markerTail(_ marker: [UInt8], in bytes: [UInt8], from: Int = 0) -> Int {
+        markerTail(CollectionOfOne(marker), in: bytes, from: from)
+    }
 }

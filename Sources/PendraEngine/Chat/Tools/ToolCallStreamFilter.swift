@@ -75,13 +75,7 @@ public struct ToolCallStreamFilter: Sendable {
             if let at = JSONExtent.find(marker, in: pending, from: 0), at < (first ?? .max) { first = at }
         }
         if let at = first { return emit(upTo: at, thenHold: true) }
-        var held = 0
-        for marker in markers {
-            var keep = min(marker.count - 1, pending.count)
-            while keep > held && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
-            held = max(held, keep)
-        }
-        return emit(upTo: pending.count - held, thenHold: false)
+        return emit(upTo: pending.count - JSONExtent.markerTail(markers, in: pending), thenHold: false)
     }
 
     /// Llama 3 calls are the whole reply, so only its start is examined:

@@ -56,9 +56,7 @@ struct MistralCallStreamer {
                     state = .afterMarker(at + tag.count)
                     continue
                 }
-                var keep = min(tag.count - 1, pending.count - emitted)
-                while keep > 0 && !pending.suffix(keep).elementsEqual(tag.prefix(keep)) { keep -= 1 }
-                return out + content(upTo: pending.count - keep)
+                return out + content(upTo: pending.count - JSONExtent.markerTail(tag, in: pending, from: emitted))
             case .afterMarker(let at):
                 let i = JSONExtent.skipSpace(pending, from: at)
                 guard i < pending.count else { return out }
