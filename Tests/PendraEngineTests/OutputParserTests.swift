@@ -120,6 +120,14 @@ final class OutputParserTests: XCTestCase {
                        [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: #"{"city":"Pa"#))])
     }
 
+    /// Pinned (README): a streamed call is never taken back and its arguments
+    /// are not validated, so arguments that are not JSON are the call's, as written.
+    func testAStreamedHermesCallWithInvalidJSONArgumentsIsStillTheCall() {
+        let spec = OutputSpec(toolFormat: .hermes, tools: ToolFixtures.all)
+        XCTAssertEqual(events(spec, ["<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": Paris,}}", "</tool_call>"]),
+                       [.toolCall(ToolCallDelta(index: 0, id: "call_1", name: "get_weather", arguments: #"{"city":Paris,}"#))])
+    }
+
     func testXMLBlocksStreamToo() {
         var p = OutputParser(OutputSpec(toolFormat: .qwenXML, tools: ToolFixtures.all), parser: ToolFixtures.parser())
         XCTAssertEqual(p.feed("<tool_call>\n<function=get_weather>\n<parameter=city>\nOslo\n</parameter>\n"), [])

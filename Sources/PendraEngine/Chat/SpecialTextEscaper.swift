@@ -39,8 +39,6 @@ public struct SpecialTextEscaper: Sendable {
         byFirstByte = index
     }
 
-    public var isEmpty: Bool { texts.isEmpty }
-
     /// `s` with every control-token text replaced by its placeholder.
     public func escape(_ s: String) -> String {
         guard !texts.isEmpty else { return s }

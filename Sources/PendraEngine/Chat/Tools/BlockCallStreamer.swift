@@ -21,6 +21,10 @@ struct BlockCallStreamer {
     private var live: JSONCallStreamer?
     private var wholeBlock = false
     private let names: Set<String>
+    /// How far `blockEnd` has read the open block: its JSON body, and where
+    /// the closing tag may still start. Reset with each block.
+    private var bodyScan: JSONExtent.Scan?
+    private var closeFrom = 0
 
     static func handles(_ format: ToolCallFormat) -> Bool {
         format == .hermes || format == .qwenXML || format == .glm
@@ -34,7 +38,7 @@ struct BlockCallStreamer {
     }
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         let open = ToolCallParser.hermesOpen
         while true {
@@ -45,8 +49,7 @@ struct BlockCallStreamer {
                     inBlock = true
                     continue
                 }
-                var keep = min(open.count - 1, pending.count)
-                while keep > 0 && !pending.suffix(keep).elementsEqual(open.prefix(keep)) { keep -= 1 }
+                let keep = JSONExtent.markerTail(open, in: pending)
                 out += content(Array(pending[0..<(pending.count - keep)]))
                 pending.removeFirst(pending.count - keep)
                 return out
@@ -60,6 +63,8 @@ struct BlockCallStreamer {
             let block = Array(pending[0..<end])
             pending.removeFirst(end)
             inBlock = false
+            bodyScan = nil
+            closeFrom = 0
             wholeBlock = false
             let found = parser.parse(JSONExtent.text(block, 0..<block.count), format: format, tools: tools).calls
             if found.isEmpty {
@@ -105,6 +110,8 @@ struct BlockCallStreamer {
         pending.removeFirst(seen.starts(with: close) ? at + close.count : end)
         live = nil
         inBlock = false
+        bodyScan = nil
+        closeFrom = 0
         afterCall = true
         return (events, true)
     }
@@ -114,6 +121,8 @@ struct BlockCallStreamer {
     mutating func finish() -> [GenerationEvent] {
         if live?.isStreaming == true { pending = [] }
         live = nil
+        bodyScan = nil
+        closeFrom = 0
         var out = content(pending)
         pending = []
         if calls == 0 && !heldSpace.isEmpty { out.append(.text(JSONExtent.text(heldSpace, 0..<heldSpace.count))) }
@@ -123,16 +132,22 @@ struct BlockCallStreamer {
 
     /// One past the block's closing tag, or nil while it may still close.
     /// Hermes bodies are JSON, whose strings may contain the closing tag, so
-    /// the JSON's own end is found first.
-    private func blockEnd() -> Int? {
+    /// the JSON's own end is found first. Each call reads only the bytes
+    /// that came since the last (the block only grows while it is open).
+    private mutating func blockEnd() -> Int? {
         let close = ToolCallParser.hermesClose
         let bodyStart = JSONExtent.skipSpace(pending, from: ToolCallParser.hermesOpen.count)
         var searchFrom = bodyStart
         if format == .hermes, bodyStart < pending.count, pending[bodyStart] == UInt8(ascii: "{") {
-            guard let jsonEnd = JSONExtent.end(in: pending, from: bodyStart) else { return nil }
+            if bodyScan == nil { bodyScan = JSONExtent.Scan(at: bodyStart) }
+            bodyScan!.advance(pending)
+            guard let jsonEnd = bodyScan!.end else { return nil }
             searchFrom = jsonEnd
         }
-        return JSONExtent.find(close, in: pending, from: searchFrom).map { $0 + close.count }
+        searchFrom = max(searchFrom, closeFrom)
+        if let at = JSONExtent.find(close, in: pending, from: searchFrom) { return at + close.count }
+        closeFrom = max(searchFrom, pending.count - close.count + 1)
+        return nil
     }
 
     private mutating func content(_ bytes: [UInt8]) -> [GenerationEvent] {

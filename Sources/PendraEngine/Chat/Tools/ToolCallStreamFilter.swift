@@ -31,13 +31,13 @@ public struct ToolCallStreamFilter: Sendable {
     /// Feeds one delta; returns the content that can be emitted now.
     public mutating func feed(_ delta: String) -> String {
         if state == .passthrough { return delta }
-        pending += Array(delta.utf8)
+        pending.append(contentsOf: delta.utf8)
         if state == .holding { return "" }
         switch format {
         case .hermes, .qwenXML, .glm: return scan(for: ToolCallParser.hermesOpen)
         // The section marker opens the calls too: it must not pass as content.
-        case .deepseek: return scan(for: [ToolCallParser.deepseekSectionBegin, ToolCallParser.deepseekCallBegin])
-        case .kimiK2: return scan(for: [ToolCallParser.kimiSectionBegin, ToolCallParser.kimiCallBegin])
+        case .deepseek: return scan(for: Self.deepseekMarkers)
+        case .kimiK2: return scan(for: Self.kimiMarkers)
         case .commandR7B: return scan(for: ToolCallParser.commandAction)
         case .granite: return scan(for: ToolCallParser.graniteTag)
         case .functionary: return scan(for: ToolCallParser.functionaryOpen)
@@ -60,22 +60,22 @@ public struct ToolCallStreamFilter: Sendable {
         return parser.parse(text, format: format, tools: tools)
     }
 
+    // Made once, not per token.
+    private static let deepseekMarkers = [ToolCallParser.deepseekSectionBegin, ToolCallParser.deepseekCallBegin]
+    private static let kimiMarkers = [ToolCallParser.kimiSectionBegin, ToolCallParser.kimiCallBegin]
+
     /// Hermes and Mistral calls may follow some text, so the marker is looked
     /// for anywhere; a partial marker at the end waits for the next delta.
-    private mutating func scan(for marker: [UInt8]) -> String { scan(for: [marker]) }
+    private mutating func scan(for marker: [UInt8]) -> String { scan(for: CollectionOfOne(marker)) }
 
     /// The earliest of several markers; the longest tail that may start any is held.
-    private mutating func scan(for markers: [[UInt8]]) -> String {
-        if let at = markers.compactMap({ JSONExtent.find($0, in: pending, from: 0) }).min() {
-            return emit(upTo: at, thenHold: true)
-        }
-        var held = 0
+    private mutating func scan<M: Collection<[UInt8]>>(for markers: M) -> String {
+        var first: Int?
         for marker in markers {
-            var keep = min(marker.count - 1, pending.count)
-            while keep > held && !pending.suffix(keep).elementsEqual(marker.prefix(keep)) { keep -= 1 }
-            held = max(held, keep)
+            if let at = JSONExtent.find(marker, in: pending, from: 0), at < (first ?? .max) { first = at }
         }
-        return emit(upTo: pending.count - held, thenHold: false)
+        if let at = first { return emit(upTo: at, thenHold: true) }
+        return emit(upTo: pending.count - JSONExtent.markerTail(markers, in: pending), thenHold: false)
     }
 
     /// Llama 3 calls are the whole reply, so only its start is examined:

@@ -33,7 +33,7 @@ struct HarmonyParser {
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
         if case .plain = state { return text.isEmpty ? [] : [.text(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         while true {
             switch state {
@@ -59,7 +59,7 @@ struct HarmonyParser {
                 for m in Self.ends {
                     if let at = JSONExtent.find(m, in: pending, from: 0), at < (found?.at ?? Int.max) { found = (at, m) }
                 }
-                let upTo = found?.at ?? (pending.count - Self.heldSuffix(pending))
+                let upTo = found?.at ?? (pending.count - JSONExtent.markerTail(Self.ends, in: pending))
                 out += emit(kind, upTo: upTo)
                 guard let (_, marker) = found else { return out }
                 pending.removeFirst(marker.count)
@@ -133,17 +133,6 @@ struct HarmonyParser {
             return [.toolCall(ToolCallDelta(index: calls - 1, id: parser.makeID(), name: name, arguments: args))]
         }
         return raw.isEmpty ? [] : [.text(raw)]
-    }
-
-    /// How much of the end may be the start of a closing marker.
-    private static func heldSuffix(_ bytes: [UInt8]) -> Int {
-        var best = 0
-        for m in ends {
-            var k = min(m.count - 1, bytes.count)
-            while k > best && !bytes.suffix(k).elementsEqual(m.prefix(k)) { k -= 1 }
-            best = max(best, k)
-        }
-        return best
     }
 
     /// `assistant<|channel|>commentary to=functions.get_weather <|constrain|>json`,

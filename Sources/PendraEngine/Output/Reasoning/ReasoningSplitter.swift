@@ -39,7 +39,7 @@ struct ReasoningSplitter {
 
     mutating func feed(_ text: String) -> [Piece] {
         if state == .content && !trimLeading { return text.isEmpty ? [] : [.content(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [Piece] = []
         while true {
             if trimLeading {

@@ -9,7 +9,6 @@ struct ArgumentStreamer {
     private var stack: [UInt8] = []
     private var inString = false
     private var escaped = false
-    private var started = false
     /// The value's closing bracket was seen.
     private(set) var done = false
 
@@ -17,7 +16,6 @@ struct ArgumentStreamer {
     /// whose first bytes were read elsewhere).
     init(open: [UInt8] = []) {
         stack = open.map { $0 == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}") }
-        started = !open.isEmpty
     }
 
     /// The compacted text of `bytes`, and how many of them belong to the
@@ -51,7 +49,6 @@ struct ArgumentStreamer {
             default:
                 break
             }
-            started = true
             out.append(b)
         }
         return (out, consumed)

@@ -62,6 +62,11 @@ struct JSONCallStreamer {
 
     private enum Head { case more, no, yes(name: String, argumentsAt: Int) }
 
+    // The head's pieces, made once: head() runs on every token until the arguments begin.
+    private static let nameKey = Array("\"name\"".utf8), colon = Array(":".utf8)
+    private static let quote = Array("\"".utf8), comma = Array(",".utf8)
+    private static let argumentKeys = [Array("\"arguments\"".utf8), Array("\"parameters\"".utf8)]
+
     /// `{ "name" : "X" , "arguments"|"parameters" : {`, whitespace anywhere.
     private static func head(_ b: [UInt8], at start: Int) -> Head {
         var i = start + 1
@@ -73,25 +78,25 @@ struct JSONCallStreamer {
             i += s.count
             return nil
         }
-        if let r = literal(Array("\"name\"".utf8)) { return r }
-        if let r = literal(Array(":".utf8)) { return r }
-        if let r = literal(Array("\"".utf8)) { return r }
+        if let r = literal(nameKey) { return r }
+        if let r = literal(colon) { return r }
+        if let r = literal(quote) { return r }
         guard let close = b[i...].firstIndex(of: UInt8(ascii: "\"")) else { return b[i...].contains(UInt8(ascii: "\\")) ? .no : .more }
         guard !b[i..<close].contains(UInt8(ascii: "\\")) else { return .no }
         let name = JSONExtent.text(b, i..<close)
         i = close + 1
-        if let r = literal(Array(",".utf8)) { return r }
+        if let r = literal(comma) { return r }
         i = JSONExtent.skipSpace(b, from: i)
         var partial = false
         var matched: Int?
-        for key in [Array("\"arguments\"".utf8), Array("\"parameters\"".utf8)] {
+        for key in argumentKeys {
             let n = min(key.count, b.count - i)
             guard b[i..<(i + n)].elementsEqual(key[0..<n]) else { continue }
             if n < key.count { partial = true } else { matched = key.count }
         }
         guard let length = matched else { return partial ? .more : .no }
         i += length
-        if let r = literal(Array(":".utf8)) { return r }
+        if let r = literal(colon) { return r }
         i = JSONExtent.skipSpace(b, from: i)
         guard i < b.count else { return .more }
         return b[i] == UInt8(ascii: "{") ? .yes(name: name, argumentsAt: i) : .no

@@ -26,7 +26,7 @@ struct Llama3CallStreamer {
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
         if state == .plain { return text.isEmpty ? [] : [.text(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         while true {
             switch state {

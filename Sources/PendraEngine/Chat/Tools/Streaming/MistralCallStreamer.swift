@@ -41,7 +41,7 @@ struct MistralCallStreamer {
 
     mutating func feed(_ text: String) -> [GenerationEvent] {
         if state == .plain { return text.isEmpty ? [] : [.text(text)] }
-        pending += Array(text.utf8)
+        pending.append(contentsOf: text.utf8)
         var out: [GenerationEvent] = []
         let tag = ToolCallParser.mistralMarker
         while true {
@@ -56,9 +56,7 @@ struct MistralCallStreamer {
                     state = .afterMarker(at + tag.count)
                     continue
                 }
-                var keep = min(tag.count - 1, pending.count - emitted)
-                while keep > 0 && !pending.suffix(keep).elementsEqual(tag.prefix(keep)) { keep -= 1 }
-                return out + content(upTo: pending.count - keep)
+                return out + content(upTo: pending.count - JSONExtent.markerTail(tag, in: pending, from: emitted))
             case .afterMarker(let at):
                 let i = JSONExtent.skipSpace(pending, from: at)
                 guard i < pending.count else { return out }
@@ -66,7 +64,12 @@ struct MistralCallStreamer {
             case .arrayItem(let at):
                 let i = JSONExtent.skipSpace(pending, from: at)
                 guard i < pending.count else { return out }
-                guard pending[i] == UInt8(ascii: "{") else { state = .whole; return out }
+                guard pending[i] == UInt8(ascii: "{") else {
+                    // Not an object: the group's first calls are out, the rest is text.
+                    if calls > groupStart { return out + trailing(from: i) }
+                    state = .whole
+                    return out
+                }
                 live = JSONCallStreamer(at: i, index: calls)
                 state = .item
             case .item:
@@ -127,8 +130,15 @@ struct MistralCallStreamer {
         switch state {
         case .plain: return []
         case .scanning: return content(upTo: pending.count)
-        case .whole, .afterMarker, .arrayItem, .named: return whole()
-        case .item: return live?.isStreaming == true ? [] : whole()
+        case .whole, .afterMarker, .named: return whole()
+        // Cut between or inside later items: the calls already sent stand, and
+        // a fragment not yet streamed is text (as a declined item is); parsing
+        // the group whole would send the first calls again, as text.
+        case .arrayItem: return calls > groupStart ? [] : whole()
+        case .item:
+            if live?.isStreaming == true { return [] }
+            if calls > groupStart, let live { return trailing(from: live.start) }
+            return whole()
         case .namedArguments, .afterCalls: return []
         }
     }
