@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from anthropic_helpers import sdk
 from conftest import _model_entry, _start
 
 SMOL = "smollm2:135m"
@@ -133,16 +134,23 @@ def spec_counts(srv) -> tuple[float, float]:
 def test_speculative_decoding_drafts_from_the_prompt_and_can_be_refused_per_request(real):
     """A model configured with `speculative: true`: copying text from the
     prompt makes it draft and accept tokens (counted in /metrics); a request
-    with `speculative: false` drafts nothing; a non-boolean is a 400."""
+    with `speculative: false` drafts nothing, sent as the official OpenAI and
+    Anthropic SDKs send an extension field (`extra_body`); a non-boolean is a
+    400."""
     lines = "\n".join(f"line {i}: the quick brown fox jumps over the lazy dog {i}" for i in range(12))
     ask = f"Repeat these lines exactly:\n{lines}"
-    off = chat(real, SPEC, ask, temperature=0, max_tokens=48, speculative=False)
-    assert off["usage"]["completion_tokens"] > 0
+    oa = real.openai()
+    off = oa.chat.completions.create(model=SPEC, messages=[{"role": "user", "content": ask}], temperature=0,
+                                     max_tokens=48, extra_body={"speculative": False})
+    assert off.usage.completion_tokens > 0
+    ant = sdk(real).messages.create(model=SPEC, max_tokens=16, messages=[{"role": "user", "content": ask}],
+                                    extra_body={"speculative": False})
+    assert ant.usage.output_tokens > 0
     assert spec_counts(real) == (0, 0)
-    on = chat(real, SPEC, ask, temperature=0, max_tokens=48)
+    on = oa.chat.completions.create(model=SPEC, messages=[{"role": "user", "content": ask}], temperature=0, max_tokens=48)
     drafted, accepted = spec_counts(real)
     assert drafted > 0 and 0 < accepted <= drafted, (drafted, accepted)
-    print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {on['choices'][0]['message']['content'][:60]!r}")
+    print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {on.choices[0].message.content[:60]!r}")
     r = httpx.post(real.url + "/v1/chat/completions", timeout=60,
                    json={"model": SPEC, "messages": [{"role": "user", "content": "hi"}], "speculative": "yes"})
     assert r.status_code == 400 and "speculative" in r.text, r.text
