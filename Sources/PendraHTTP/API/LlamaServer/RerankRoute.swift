@@ -42,7 +42,7 @@ struct RerankRoute {
                                "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)],
                                "results": .array(results)]).bytes)
         } catch {
-            ctx.fail(OllamaEmbedRoute.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 

@@ -33,7 +33,7 @@ struct OllamaEmbedRoute {
             o["prompt_eval_count"] = .int(tokens)
             ctx.sendJSON(JSON.object(o).bytes)
         } catch {
-            ctx.fail(Self.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -73,7 +73,7 @@ struct OllamaEmbedRoute {
             app.account(ctx, model: model, usage: Usage(promptTokens: inputs[0].count))
             ctx.sendJSON(JSON(["embedding": Self.vector(v[0])]).bytes)
         } catch {
-            ctx.fail(Self.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -112,12 +112,4 @@ struct OllamaEmbedRoute {
     }
 
     static func vector(_ v: [Float]) -> JSON { .array(v.map { .double(Double($0)) }) }
-
-    static func apiError(_ error: any Error) -> APIError {
-        switch error {
-        case let e as APIError: e
-        case let e as EngineError: .from(e)
-        default: .internal("\(error)")
-        }
-    }
 }

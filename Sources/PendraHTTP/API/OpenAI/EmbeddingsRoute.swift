@@ -39,12 +39,8 @@ struct EmbeddingsRoute {
             app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
             ctx.sendJSON(JSON(["object": "list", "data": .array(data), "model": .string(model),
                                "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]]).bytes)
-        } catch let e as APIError {
-            ctx.fail(e)
-        } catch let e as EngineError {
-            ctx.fail(.from(e))
         } catch {
-            ctx.fail(.internal("\(error)"))
+            ctx.fail(APIError.from(error))
         }
     }
 
