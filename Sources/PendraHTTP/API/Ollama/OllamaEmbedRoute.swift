@@ -92,7 +92,7 @@ struct OllamaEmbedRoute {
             let e = try await app.store.embedding(entry.id)
             return (e, entry.id, DispatchTime.now().uptimeNanoseconds - t)
         } catch {
-            throw OllamaModels.error(error)
+            throw APIError.from(error, family: .ollama)
         }
     }
 

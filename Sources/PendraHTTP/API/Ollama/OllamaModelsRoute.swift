@@ -84,7 +84,7 @@ enum OllamaModels {
     static func entry(_ app: PendraApp, _ id: String) throws(APIError) -> ModelEntry {
         let resolved = app.resolveModel(id)
         guard let m = app.store.config.model(resolved) else {
-            throw .notFound("model '\(id)' not found; this server serves: \(app.store.ids.joined(separator: ", "))")
+            throw .from(ModelStoreError.unknownModel(id, valid: app.store.ids), family: .ollama)
         }
         return m
     }
@@ -94,13 +94,5 @@ enum OllamaModels {
         case .chat(let e): e.contextSize
         case .embedding(let e): e.maxInputTokens
         }
-    }
-
-    /// Model-store failures: an unknown model is 404 in Ollama, the rest as elsewhere.
-    static func error(_ e: ModelStoreError) -> APIError {
-        if case .unknownModel(let id, let valid) = e {
-            return .notFound("model '\(id)' not found; this server serves: \(valid.joined(separator: ", "))")
-        }
-        return .from(e)
     }
 }
