@@ -7,8 +7,7 @@ struct RerankRoute {
     let app: PendraApp
 
     func handle(_ ctx: RequestContext) async {
-        let seconds = app.options.embeddingTimeout
-        var deadline = RequestDeadline(seconds: seconds, error: .timeout("Rerank request took longer than \(Int(seconds)) s; send fewer documents"))
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send fewer documents", what: "Rerank")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }

@@ -8,7 +8,7 @@ struct OllamaEmbedRoute {
 
     func embed(_ ctx: RequestContext) async {
         let arrived = DispatchTime.now().uptimeNanoseconds
-        var deadline = deadline()
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -58,7 +58,7 @@ struct OllamaEmbedRoute {
     /// The legacy endpoint: one prompt, one `embedding`; an empty prompt
     /// gives an empty vector, as Ollama answers it.
     func embeddings(_ ctx: RequestContext) async {
-        var deadline = deadline()
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -75,11 +75,6 @@ struct OllamaEmbedRoute {
         } catch {
             ctx.fail(APIError.from(error))
         }
-    }
-
-    private func deadline() -> RequestDeadline {
-        let seconds = app.options.embeddingTimeout
-        return RequestDeadline(seconds: seconds, error: .timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches"))
     }
 
     private func engine(_ body: RequestBody) async throws -> (EmbeddingEngine, String, UInt64) {

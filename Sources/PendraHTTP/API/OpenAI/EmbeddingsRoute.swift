@@ -9,9 +9,7 @@ struct EmbeddingsRoute {
         // One deadline for the request (a model load does not count against
         // it): parsing, tokenizing and embedding all end when it passes, and
         // the 504 goes out then, each stage cancelled at its next check.
-        let seconds = app.options.embeddingTimeout
-        var deadline = RequestDeadline(seconds: seconds, error: .timeout(
-            "Embedding request took longer than \(Self.text(seconds)); send smaller batches"))
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -74,10 +72,6 @@ struct EmbeddingsRoute {
         for (i, e) in list.enumerated() { out.append(try tokens(e, "input[\(i)]")) }
         guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
         return out
-    }
-
-    static func text(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
 
     /// Little-endian float32, base64 (what the OpenAI SDK decodes).
