@@ -67,7 +67,7 @@ struct OllamaModelsRoute {
             o["details"] = facts.details(m)
             o["expires_at"] = .string(OllamaModelFacts.timestamp(expires))
             o["size_vram"] = .int(LlamaBackend.hasGPUDevice && m.gpuLayers != 0 ? size : 0)
-            o["context_length"] = .int(OllamaModels.contextLength(app, m, l.engine))
+            o["context_length"] = .int(OllamaModels.contextLength(l.engine))
             models.append(.object(o))
         }
         ctx.sendJSON(JSON(["models": .array(models)]).bytes)
@@ -89,7 +89,8 @@ enum OllamaModels {
         return m
     }
 
-    static func contextLength(_ app: PendraApp, _ m: ModelEntry, _ engine: ModelStore.Engine) -> Int {
+    /// The context the loaded engine runs with (an embedding model's input limit).
+    static func contextLength(_ engine: ModelStore.Engine) -> Int {
         switch engine {
         case .chat(let e): e.contextSize
         case .embedding(let e): e.maxInputTokens
