@@ -96,13 +96,12 @@ struct OllamaEmbedRoute {
         guard let v = body.raw("input") else { throw body.missing("input") }
         if let s = v.string { return s.isEmpty ? [] : [s] }
         guard let list = v.array else { throw body.wrongType("input", "a string or an array of strings", v) }
+        try EmbeddingsRoute.checkBatch(list.count)
         var out: [String] = []
         for (i, e) in list.enumerated() {
             guard let s = e.string else { throw body.wrongType("input[\(i)]", "a string", e) }
-            guard !s.isEmpty else { throw .badRequest("'input[\(i)]' is an empty string", param: "input") }
-            out.append(s)
+            out.append(try EmbeddingsRoute.nonEmpty(s, at: "input[\(i)]"))
         }
-        guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
         return out
     }
 
