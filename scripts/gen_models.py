@@ -479,14 +479,9 @@ def spec_bench_llama() -> dict[str, Any]:
 
 def spec_split_llama() -> dict[str, Any]:
     """make test-scale-out only: enough layers to spread over the local CPU
-    and two rpc-servers (tiny-llama has two)."""
-    return dict(arch="llama", general_name="Pendra Split Llama", license="mit",
-                vocab_file="ggml-vocab-llama-bpe.gguf",
-                template_file="meta-llama-Llama-3.1-8B-Instruct.jinja",
-                n_embd=128, n_layer=6, n_head=4, n_head_kv=2, n_ff=384, ctx=4096,
-                rope_base=500000.0, rms_eps=1e-5, qtype="F16",
-                file_type=gguf.LlamaFileType.MOSTLY_F16,
-                std=0.08, embd_std=0.08, tokenizer_overrides=llama3_overrides())
+    and two rpc-servers (tiny-llama has two); otherwise tiny-llama."""
+    return dict(spec_tiny_llama(), general_name="Pendra Split Llama",
+                n_embd=128, n_layer=6, n_ff=384)
 
 
 # --------------------------------------------------------------------------

@@ -101,16 +101,24 @@ build_libs() {
   log "installed into $PREFIX"
 }
 
+# Configures the tools build in its own dir $1 (the library flags, plus the
+# common and tools libraries; $2 is LLAMA_BUILD_SERVER) and builds targets $3...
+build_tools() {
+  local b="$1" server="$2"; shift 2
+  mkdir -p "$CACHE/build"
+  mapfile -t flags < <(cmake_flags)
+  cmake -S "$SRC" -B "$b" "${flags[@]}" -DLLAMA_BUILD_COMMON=ON \
+    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER="$server" >"$b.cmake.log"
+  cmake --build "$b" -j "$JOBS" --target "$@"
+  mkdir -p "$PREFIX/bin"
+}
+
 build_server() {
   [ -x "$PREFIX/bin/llama-server" ] && [ -x "$PREFIX/bin/llama-quantize" ] && return 0
   fetch_source
   log "building llama-server and llama-quantize (one-time, several minutes)"
-  local b="$CACHE/build/tools-$TAG"; mkdir -p "$CACHE/build"
-  mapfile -t flags < <(cmake_flags)
-  cmake -S "$SRC" -B "$b" "${flags[@]}" -DLLAMA_BUILD_COMMON=ON \
-    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON >"$CACHE/build/tools-$TAG.cmake.log"
-  cmake --build "$b" -j "$JOBS" --target llama-server llama-quantize
-  mkdir -p "$PREFIX/bin"
+  local b="$CACHE/build/tools-$TAG"
+  build_tools "$b" ON llama-server llama-quantize
   # The tools link their own copies of the libraries from the build tree.
   cp -a "$b/bin/." "$PREFIX/bin/"
 }
@@ -123,12 +131,8 @@ build_rpc_server() {
   [ -x "$PREFIX/bin/rpc-server" ] && return 0
   fetch_source
   log "building rpc-server (one-time, a few minutes)"
-  local b="$CACHE/build/rpc-$TAG"; mkdir -p "$CACHE/build"
-  mapfile -t flags < <(cmake_flags)
-  cmake -S "$SRC" -B "$b" "${flags[@]}" -DLLAMA_BUILD_COMMON=ON \
-    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=OFF >"$CACHE/build/rpc-$TAG.cmake.log"
-  cmake --build "$b" -j "$JOBS" --target ggml-rpc-server
-  mkdir -p "$PREFIX/bin"
+  local b="$CACHE/build/rpc-$TAG"
+  build_tools "$b" OFF ggml-rpc-server
   # -n: never overwrite ggml libraries a running llama-server may have mapped
   # (same source and flags, so the ones already there are the same build).
   cp -an "$b/bin/." "$PREFIX/bin/"

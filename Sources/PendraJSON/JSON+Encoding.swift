@@ -12,8 +12,6 @@ extension JSON {
 
     public var serialized: String { String(decoding: bytes, as: UTF8.self) }
 
-    public func write(to out: inout String) { out += serialized }
-
     public func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)

@@ -5,11 +5,6 @@ import Foundation
 /// parsed by `JSON.parse`, which keeps key order; these stay for callers that
 /// hold Foundation values.
 extension JSON {
-    /// Foundation's bridged booleans report the Objective-C type "c".
-    public static func isBoolean(_ n: NSNumber) -> Bool {
-        String(cString: n.objCType) == "c"
-    }
-
     /// A Foundation dictionary has no order; its keys are sorted so the
     /// result is at least stable.
     public init(foundation any: Any) {
@@ -18,6 +13,7 @@ extension JSON {
         case let s as String: self = .string(s)
         case let n as NSNumber:
             let type = String(cString: n.objCType)
+            // Foundation's bridged booleans report the Objective-C type "c".
             if type == "c" { self = .bool(n.boolValue) }
             else if type == "d" || type == "f" || type == "Q" { self = .double(n.doubleValue) }
             else { self = .int(n.intValue) }

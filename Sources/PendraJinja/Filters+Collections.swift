@@ -132,11 +132,11 @@ extension Filters {
 
     /// jinja2's `make_attrgetter`: dotted paths, integer parts index lists.
     static func lookup(_ item: JinjaValue, _ attribute: JinjaValue, _ interpreter: Interpreter) throws -> JinjaValue {
-        if let i = attribute.asInt { return try interpreter.item(of: item, .int(i), describe: .literal(.none)) }
+        if let i = attribute.asInt { return try interpreter.item(of: item, .int(i)) }
         var current = item
         for part in attribute.text.split(separator: ".") {
             let key: JinjaValue = Int(part).map { .int($0) } ?? .string(String(part))
-            current = try interpreter.item(of: current, key, describe: .literal(.none))
+            current = try interpreter.item(of: current, key)
         }
         return current
     }

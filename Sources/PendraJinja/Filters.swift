@@ -58,7 +58,7 @@ enum Filters {
         case "round": return try round(value, args)
         case "attr":
             guard case .string(let attribute)? = args.positional.first else { return .undefined(.hint("attr() needs a name")) }
-            return try interpreter.attribute(of: value, attribute, describe: .literal(.none))
+            return try interpreter.attribute(of: value, attribute)
         default:
             return try applyCollection(name, value, args, interpreter)
         }

@@ -16,9 +16,9 @@ extension Interpreter {
             }
             return .object(object)
         case .attribute(let base, let name, _):
-            return try attribute(of: try evaluate(base, in: frame), name, describe: base)
+            return try attribute(of: try evaluate(base, in: frame), name)
         case .item(let base, let index, _):
-            return try item(of: try evaluate(base, in: frame), try evaluate(index, in: frame), describe: base)
+            return try item(of: try evaluate(base, in: frame), try evaluate(index, in: frame))
         case .slice(let base, let start, let stop, let step, _):
             let value = try evaluate(base, in: frame)
             return try slice(value, start: try start.map { try evaluate($0, in: frame) },
@@ -26,7 +26,7 @@ extension Interpreter {
                              step: try step.map { try evaluate($0, in: frame) })
         case .call(let callee, let arguments, _):
             let function = try evaluate(callee, in: frame)
-            return try call(function, try evaluateArguments(arguments, in: frame), describe: callee)
+            return try call(function, try evaluateArguments(arguments, in: frame))
         case .filter(let base, let filter):
             if case .filter(_, let inner) = base, Filters.generators.contains(inner.name),
                ["tojson", "length", "count"].contains(filter.name) {
@@ -77,7 +77,7 @@ extension Interpreter {
         return result
     }
 
-    func call(_ callee: JinjaValue, _ arguments: JinjaArguments, describe expr: Expr) throws -> JinjaValue {
+    func call(_ callee: JinjaValue, _ arguments: JinjaArguments) throws -> JinjaValue {
         guard case .function(let function) = callee else {
             if case .undefined(let u) = callee { throw u.error }
             throw JinjaError.runtime("'\(callee.typeName)' object is not callable")
@@ -86,7 +86,7 @@ extension Interpreter {
     }
 
     /// `x.name`: Python attribute first (methods), then item lookup, as jinja2's getattr.
-    func attribute(of value: JinjaValue, _ name: String, describe expr: Expr) throws -> JinjaValue {
+    func attribute(of value: JinjaValue, _ name: String) throws -> JinjaValue {
         if let method = Methods.bind(name, to: value) { return method }
         switch value {
         case .object(let object): return object[name] ?? .undefined(.attribute(name, of: value))
@@ -97,7 +97,7 @@ extension Interpreter {
     }
 
     /// `x[key]`: item first, then attribute, as jinja2's getitem.
-    func item(of value: JinjaValue, _ key: JinjaValue, describe expr: Expr) throws -> JinjaValue {
+    func item(of value: JinjaValue, _ key: JinjaValue) throws -> JinjaValue {
         switch (value, key) {
         case (.array(let items), _):
             guard let i = key.asInt else { return .undefined(Self.missing(key, of: value)) }

@@ -43,6 +43,6 @@ extension Interpreter {
         let definition = MacroDefinition(name: "caller", parameters: parameters, body: body)
         var arguments = try evaluateArguments(argumentExprs, in: frame)
         arguments.named.append(("caller", .function(makeMacro(definition, closure: frame))))
-        output += try self.call(try evaluate(callee, in: frame), arguments, describe: callee).text
+        output += try self.call(try evaluate(callee, in: frame), arguments).text
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import PendraHTTP
+import PendraEngine
 
 final class APIErrorTests: XCTestCase {
     private func json(_ response: HTTPResponse) throws -> [String: Any] {
@@ -123,5 +124,32 @@ final class APIErrorTests: XCTestCase {
         XCTAssertEqual(APIError.workerError().status, 502)
         XCTAssertEqual(APIError.overloaded().status, 503)
         XCTAssertEqual(APIError.timeout().status, 504)
+    }
+
+    /// An unknown model: 404 for Anthropic and Ollama (Ollama's wording has
+    /// "not found"), 400 model_not_found for OpenAI and Pendra.
+    func testUnknownModelPerFamily() {
+        let e = ModelStoreError.unknownModel("nope", valid: ["a", "b"])
+        XCTAssertEqual(APIError.from(e, family: .anthropic).status, 404)
+        let ollama = APIError.from(e, family: .ollama)
+        XCTAssertEqual(ollama.status, 404)
+        XCTAssertEqual(ollama.message, "model 'nope' not found; this server serves: a, b")
+        for family in [APIFamily.openai, .pendra] {
+            let o = APIError.from(e, family: family)
+            XCTAssertEqual(o.status, 400)
+            XCTAssertEqual(o.code, "model_not_found")
+        }
+        // Other store failures are the same in every family.
+        XCTAssertEqual(APIError.from(ModelStoreError.notLoaded("a"), family: .ollama).status, 503)
+    }
+
+    /// Whatever a route throws: API errors pass, engine and store failures map, the rest is 500.
+    func testFromAnyError() {
+        struct Odd: Error {}
+        XCTAssertEqual(APIError.from(APIError.badRequest("x") as any Error).status, 400)
+        XCTAssertEqual(APIError.from(EngineError.overloaded(limit: 4) as any Error).status, 503)
+        XCTAssertEqual(APIError.from(EngineError.backend("b") as any Error).status, 502)
+        XCTAssertEqual(APIError.from(ModelStoreError.unknownModel("x", valid: []) as any Error).code, "model_not_found")
+        XCTAssertEqual(APIError.from(Odd() as any Error).status, 500)
     }
 }

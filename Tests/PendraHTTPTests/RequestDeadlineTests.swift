@@ -34,4 +34,13 @@ final class RequestDeadlineTests: XCTestCase {
         let v = try await deadline.work { _ throws(APIError) in 7 }
         XCTAssertEqual(v, 7)
     }
+
+    /// The embedding routes' 504 says the configured time as it was set.
+    func testEmbeddingDeadlineMessageKeepsFractions() {
+        XCTAssertEqual(RequestDeadline.embedding(seconds: 0.3, advice: "send smaller batches").error.message,
+                       "Embedding request took longer than 0.3 s; send smaller batches")
+        let rerank = RequestDeadline.embedding(seconds: 30, advice: "send fewer documents", what: "Rerank").error
+        XCTAssertEqual(rerank.status, 504)
+        XCTAssertEqual(rerank.message, "Rerank request took longer than 30 s; send fewer documents")
+    }
 }

@@ -123,12 +123,6 @@ extension ChatEngine {
         return v
     }
 
-    /// Prepares and submits.
-    public func generate(_ request: ChatRequest) throws(EngineError) -> (PreparedChat, GenerationStream) {
-        let p = try prepare(request)
-        return (p, try submit(p.generation))
-    }
-
     /// Tokenizes a rendered prompt with exactly one BOS: templates that write
     /// `bos_token` themselves get none added on top. Markup is parsed for
     /// control tokens; placeholders of escaped client text are not.

@@ -38,7 +38,7 @@ struct AnthropicRequest {
                                sampling: sampling, maxTokens: maxTokens, stop: try body.stopStrings("stop_sequences"),
                                ignoreEOS: false)
         chat.reasoning = try ReasoningFields.anthropicThinking(body)
-        chat.speculative = try body.bool("speculative") ?? true
+        try SpeculativeField.parse(body, into: &chat)
         return AnthropicRequest(chat: chat, requestedModel: requested, stream: stream)
     }
 

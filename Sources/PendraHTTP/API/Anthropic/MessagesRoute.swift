@@ -38,10 +38,8 @@ struct CountTokensRoute {
                 do throws(EngineError) { return try engine.prepare(chat) } catch { throw APIError.from(error) }
             }
             ctx.sendJSON(JSON(["input_tokens": .int(prepared.tokens.count)]).bytes)
-        } catch let e as APIError {
-            ctx.fail(e)
         } catch {
-            ctx.fail(.internal("\(error)"))
+            ctx.fail(APIError.from(error))
         }
     }
 }

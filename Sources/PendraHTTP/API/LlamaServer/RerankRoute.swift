@@ -7,8 +7,7 @@ struct RerankRoute {
     let app: PendraApp
 
     func handle(_ ctx: RequestContext) async {
-        let seconds = app.options.embeddingTimeout
-        var deadline = RequestDeadline(seconds: seconds, error: .timeout("Rerank request took longer than \(Int(seconds)) s; send fewer documents"))
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send fewer documents", what: "Rerank")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -42,7 +41,7 @@ struct RerankRoute {
                                "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)],
                                "results": .array(results)]).bytes)
         } catch {
-            ctx.fail(OllamaEmbedRoute.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 

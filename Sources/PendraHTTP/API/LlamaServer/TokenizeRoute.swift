@@ -26,7 +26,7 @@ struct TokenizeRoute {
             }
             ctx.sendJSON(JSON(["tokens": .array(pieces)]).bytes)
         } catch {
-            ctx.fail(OllamaEmbedRoute.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -44,7 +44,7 @@ struct TokenizeRoute {
             // Special tokens are written out, as llama-server does.
             ctx.sendJSON(JSON(["content": .string(model.detokenize(tokens, special: true))]).bytes)
         } catch {
-            ctx.fail(OllamaEmbedRoute.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -61,7 +61,7 @@ struct TokenizeRoute {
             let prepared = try engine.prepare(req.chat)
             ctx.sendJSON(JSON(["prompt": .string(prepared.prompt)]).bytes)
         } catch {
-            ctx.fail(OllamaEmbedRoute.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// answers without it: a listing never stalls on a large file.
 final class ModelDigests: @unchecked Sendable {
     private enum State {
-        case pending([CheckedContinuation<String?, Never>])
+        case pending
         case done(String?)
     }
 
@@ -17,7 +17,7 @@ final class ModelDigests: @unchecked Sendable {
 
     /// `files`: model id -> path, in the order they are hashed.
     init(files: [(id: String, path: String)]) {
-        for f in files { states[f.id] = .pending([]) }
+        for f in files { states[f.id] = .pending }
         queue.async { [weak self] in
             for f in files {
                 let digest = try? SHA256Stream.file(f.path)
@@ -27,12 +27,7 @@ final class ModelDigests: @unchecked Sendable {
     }
 
     private func resolve(_ id: String, _ digest: String?) {
-        let waiters = lock.withLock { () -> [CheckedContinuation<String?, Never>] in
-            guard case .pending(let w) = states[id] else { return [] }
-            states[id] = .done(digest)
-            return w
-        }
-        for c in waiters { c.resume(returning: digest) }
+        lock.withLock { states[id] = .done(digest) }
     }
 
     /// The digests of `ids` that are ready within `seconds` (waiting at
@@ -54,23 +49,6 @@ final class ModelDigests: @unchecked Sendable {
             }
             if !pending || DispatchTime.now().uptimeNanoseconds >= deadline { return ready }
             try? await Task.sleep(nanoseconds: 50_000_000)
-        }
-    }
-
-    /// The hex digest, waiting for it; nil for an unknown id or an unreadable file.
-    func digest(_ id: String) async -> String? {
-        await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
-            let now = lock.withLock { () -> String?? in
-                switch states[id] {
-                case nil: return .some(nil)
-                case .done(let d): return .some(d)
-                case .pending(var w):
-                    w.append(c)
-                    states[id] = .pending(w)
-                    return nil
-                }
-            }
-            if let now { c.resume(returning: now) }
         }
     }
 }

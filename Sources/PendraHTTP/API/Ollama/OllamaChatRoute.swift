@@ -28,7 +28,7 @@ struct OllamaChatRoute {
                 Log.info("request \(ctx.requestId): options \(r.ignoredOptions.sorted().joined(separator: ", ")) ignored (set per model in the config)")
             }
             let t = DispatchTime.now().uptimeNanoseconds
-            do { _ = try await app.store.chat(entry.id) } catch { throw OllamaModels.error(error) }
+            do { _ = try await app.store.chat(entry.id) } catch { throw APIError.from(error, family: .ollama) }
             load = DispatchTime.now().uptimeNanoseconds - t
             let encoder = OllamaStreamEncoder(kind: kind, model: entry.id)
             if r.loadOnly {

@@ -8,7 +8,7 @@ struct OllamaEmbedRoute {
 
     func embed(_ ctx: RequestContext) async {
         let arrived = DispatchTime.now().uptimeNanoseconds
-        var deadline = deadline()
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -33,7 +33,7 @@ struct OllamaEmbedRoute {
             o["prompt_eval_count"] = .int(tokens)
             ctx.sendJSON(JSON.object(o).bytes)
         } catch {
-            ctx.fail(Self.apiError(error))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -58,7 +58,7 @@ struct OllamaEmbedRoute {
     /// The legacy endpoint: one prompt, one `embedding`; an empty prompt
     /// gives an empty vector, as Ollama answers it.
     func embeddings(_ ctx: RequestContext) async {
-        var deadline = deadline()
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -73,13 +73,8 @@ struct OllamaEmbedRoute {
             app.account(ctx, model: model, usage: Usage(promptTokens: inputs[0].count))
             ctx.sendJSON(JSON(["embedding": Self.vector(v[0])]).bytes)
         } catch {
-            ctx.fail(Self.apiError(error))
+            ctx.fail(APIError.from(error))
         }
-    }
-
-    private func deadline() -> RequestDeadline {
-        let seconds = app.options.embeddingTimeout
-        return RequestDeadline(seconds: seconds, error: .timeout("Embedding request took longer than \(Int(seconds)) s; send smaller batches"))
     }
 
     private func engine(_ body: RequestBody) async throws -> (EmbeddingEngine, String, UInt64) {
@@ -92,7 +87,7 @@ struct OllamaEmbedRoute {
             let e = try await app.store.embedding(entry.id)
             return (e, entry.id, DispatchTime.now().uptimeNanoseconds - t)
         } catch {
-            throw OllamaModels.error(error)
+            throw APIError.from(error, family: .ollama)
         }
     }
 
@@ -101,23 +96,14 @@ struct OllamaEmbedRoute {
         guard let v = body.raw("input") else { throw body.missing("input") }
         if let s = v.string { return s.isEmpty ? [] : [s] }
         guard let list = v.array else { throw body.wrongType("input", "a string or an array of strings", v) }
+        try EmbeddingsRoute.checkBatch(list.count)
         var out: [String] = []
         for (i, e) in list.enumerated() {
             guard let s = e.string else { throw body.wrongType("input[\(i)]", "a string", e) }
-            guard !s.isEmpty else { throw .badRequest("'input[\(i)]' is an empty string", param: "input") }
-            out.append(s)
+            out.append(try EmbeddingsRoute.nonEmpty(s, at: "input[\(i)]"))
         }
-        guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
         return out
     }
 
     static func vector(_ v: [Float]) -> JSON { .array(v.map { .double(Double($0)) }) }
-
-    static func apiError(_ error: any Error) -> APIError {
-        switch error {
-        case let e as APIError: e
-        case let e as EngineError: .from(e)
-        default: .internal("\(error)")
-        }
-    }
 }

@@ -67,7 +67,7 @@ struct OllamaModelsRoute {
             o["details"] = facts.details(m)
             o["expires_at"] = .string(OllamaModelFacts.timestamp(expires))
             o["size_vram"] = .int(LlamaBackend.hasGPUDevice && m.gpuLayers != 0 ? size : 0)
-            o["context_length"] = .int(OllamaModels.contextLength(app, m, l.engine))
+            o["context_length"] = .int(OllamaModels.contextLength(l.engine))
             models.append(.object(o))
         }
         ctx.sendJSON(JSON(["models": .array(models)]).bytes)
@@ -84,23 +84,16 @@ enum OllamaModels {
     static func entry(_ app: PendraApp, _ id: String) throws(APIError) -> ModelEntry {
         let resolved = app.resolveModel(id)
         guard let m = app.store.config.model(resolved) else {
-            throw .notFound("model '\(id)' not found; this server serves: \(app.store.ids.joined(separator: ", "))")
+            throw .from(ModelStoreError.unknownModel(id, valid: app.store.ids), family: .ollama)
         }
         return m
     }
 
-    static func contextLength(_ app: PendraApp, _ m: ModelEntry, _ engine: ModelStore.Engine) -> Int {
+    /// The context the loaded engine runs with (an embedding model's input limit).
+    static func contextLength(_ engine: ModelStore.Engine) -> Int {
         switch engine {
         case .chat(let e): e.contextSize
         case .embedding(let e): e.maxInputTokens
         }
-    }
-
-    /// Model-store failures: an unknown model is 404 in Ollama, the rest as elsewhere.
-    static func error(_ e: ModelStoreError) -> APIError {
-        if case .unknownModel(let id, let valid) = e {
-            return .notFound("model '\(id)' not found; this server serves: \(valid.joined(separator: ", "))")
-        }
-        return .from(e)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Incremental SHA-256 over a file of any size (the one-shot `SHA256.hash`
-/// copies its input, fine for keys, not for a model of several GB).
+/// Incremental SHA-256 (FIPS 180-4) over input of any size: a model file of
+/// several GB is read in chunks; `SHA256.hash` feeds its one buffer through here.
 struct SHA256Stream {
     private var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
     private var pending: [UInt8] = []

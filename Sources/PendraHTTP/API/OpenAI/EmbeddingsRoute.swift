@@ -9,9 +9,7 @@ struct EmbeddingsRoute {
         // One deadline for the request (a model load does not count against
         // it): parsing, tokenizing and embedding all end when it passes, and
         // the 504 goes out then, each stage cancelled at its next check.
-        let seconds = app.options.embeddingTimeout
-        var deadline = RequestDeadline(seconds: seconds, error: .timeout(
-            "Embedding request took longer than \(Self.text(seconds)); send smaller batches"))
+        var deadline = RequestDeadline.embedding(seconds: app.options.embeddingTimeout, advice: "send smaller batches")
         do {
             let raw = ctx.request
             let body = try await deadline.work { _ throws(APIError) in try RequestBody.parse(raw) }
@@ -39,12 +37,8 @@ struct EmbeddingsRoute {
             app.account(ctx, model: model, usage: Usage(promptTokens: tokens))
             ctx.sendJSON(JSON(["object": "list", "data": .array(data), "model": .string(model),
                                "usage": ["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)]]).bytes)
-        } catch let e as APIError {
-            ctx.fail(e)
-        } catch let e as EngineError {
-            ctx.fail(.from(e))
         } catch {
-            ctx.fail(.internal("\(error)"))
+            ctx.fail(APIError.from(error))
         }
     }
 
@@ -55,10 +49,7 @@ struct EmbeddingsRoute {
         guard let v = body.raw("input") else { throw body.missing("input") }
         func tokens(_ j: JSON, _ at: String) throws(APIError) -> [Token] {
             if cancel.isCancelled { throw .timeout() }
-            if let s = j.string {
-                guard !s.isEmpty else { throw .badRequest("'\(at)' is an empty string", param: "input") }
-                return engine.tokenize(s)
-            }
+            if let s = j.string { return engine.tokenize(try nonEmpty(s, at: at)) }
             guard let a = j.array, !a.isEmpty else { throw .badRequest("'\(at)' must be a non-empty string or token array", param: "input") }
             var out: [Token] = []
             for e in a {
@@ -74,14 +65,22 @@ struct EmbeddingsRoute {
         guard !list.isEmpty else { throw .badRequest("'input' is empty", param: "input") }
         // One token array, or a list of inputs.
         if list.allSatisfy({ $0.int != nil }) { return [try tokens(v, "input")] }
+        try checkBatch(list.count)
         var out: [[Token]] = []
         for (i, e) in list.enumerated() { out.append(try tokens(e, "input[\(i)]")) }
-        guard out.count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
         return out
     }
 
-    static func text(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    /// The batch limit of both embedding endpoints (this and Ollama's /api/embed),
+    /// checked before anything is tokenized.
+    static func checkBatch(_ count: Int) throws(APIError) {
+        guard count <= 2048 else { throw .badRequest("At most 2048 inputs per request", param: "input") }
+    }
+
+    /// An input string must not be empty (there is nothing to embed).
+    static func nonEmpty(_ s: String, at: String) throws(APIError) -> String {
+        guard !s.isEmpty else { throw .badRequest("'\(at)' is an empty string", param: "input") }
+        return s
     }
 
     /// Little-endian float32, base64 (what the OpenAI SDK decodes).

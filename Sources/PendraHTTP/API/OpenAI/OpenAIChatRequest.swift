@@ -42,7 +42,7 @@ struct OpenAIChatRequest {
                                responseFormat: format, sampling: sampling, maxTokens: maxTokens,
                                stop: try body.stopStrings("stop"), ignoreEOS: try body.bool("ignore_eos") ?? false)
         try ReasoningFields.openAI(body, effort: try body.string("reasoning_effort"), into: &chat)
-        chat.speculative = try body.bool("speculative") ?? true
+        try SpeculativeField.parse(body, into: &chat)
         return OpenAIChatRequest(chat: chat, stream: stream, includeUsage: includeUsage)
     }
 

@@ -60,7 +60,7 @@ struct ResponsesRequest {
                                responseFormat: format, sampling: sampling, maxTokens: maxTokens,
                                stop: try body.stopStrings("stop"), ignoreEOS: try body.bool("ignore_eos") ?? false)
         try ReasoningFields.openAI(body, effort: effort, into: &chat)
-        chat.speculative = try body.bool("speculative") ?? true
+        try SpeculativeField.parse(body, into: &chat)
         var echo = JSONObject()
         echo["instructions"] = instructions.map { .string($0) } ?? .null
         echo["max_output_tokens"] = maxTokens.map { .int($0) } ?? .null

@@ -19,9 +19,28 @@ extension APIError {
         }
     }
 
-    /// Anthropic answers an unknown model with 404 not_found_error; OpenAI with 400 model_not_found.
+    /// Any failure a route's body throws: its own API errors as they are,
+    /// engine and model-store failures by the rules above, anything else 500.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError: e
+        case let e as EngineError: from(e)
+        case let e as ModelStoreError: from(e)
+        default: .internal("\(error)")
+        }
+    }
+
+    /// Anthropic answers an unknown model with 404 not_found_error, Ollama
+    /// with 404 and its own wording (clients look for "not found"); OpenAI
+    /// with 400 model_not_found.
     static func from(_ e: ModelStoreError, family: APIFamily) -> APIError {
-        if family == .anthropic, case .unknownModel = e { return .notFound(e.description) }
+        if case .unknownModel(let id, let valid) = e {
+            switch family {
+            case .anthropic: return .notFound(e.description)
+            case .ollama: return .notFound("model '\(id)' not found; this server serves: \(valid.joined(separator: ", "))")
+            default: break
+            }
+        }
         return from(e)
     }
 

@@ -16,6 +16,18 @@ struct RequestDeadline {
         self.end = Self.now() + seconds
     }
 
+    /// The deadline of an embedding-model request (embeddings, Ollama embed,
+    /// rerank): `embedding_timeout_seconds`, and a 504 that says how long
+    /// that was (fractions kept: "0.3 s", not "0 s") and what to do instead.
+    static func embedding(seconds: Double, advice: String, what: String = "Embedding") -> RequestDeadline {
+        RequestDeadline(seconds: seconds, error: .timeout("\(what) request took longer than \(text(seconds)); \(advice)"))
+    }
+
+    /// "2 s" for whole seconds, "0.3 s" otherwise.
+    static func text(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+
     var remaining: Double { max(0, end - Self.now()) }
 
     /// Runs `body` with the clock stopped (a model load has its own timeout).
