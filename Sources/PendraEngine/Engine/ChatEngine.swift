@@ -450,6 +450,13 @@ public final class ChatEngine: @unchecked Sendable {
         if wasWaiting { inbox.adjustOutstanding(by: -1) }
         if dropCache, let slot = state?.slot { scheduler.dropCache(slot) }
         guard let g = active.removeValue(forKey: id) else { return }
+        // The counts first: a client that has its last event and then reads
+        // /health, /metrics or the dashboard must not see itself still running.
+        published.withLock {
+            $0.running = scheduler.running.count
+            $0.waiting = scheduler.waiting.count
+            $0.kvCellsUsed = scheduler.kv.usedCells
+        }
         g.finish(reason, now: DispatchTime.now().uptimeNanoseconds)
     }
 
