@@ -78,7 +78,7 @@ public final class PendraApp: Sendable {
         func h(_ body: @escaping @Sendable (PendraApp, RequestContext) async -> Void) -> RouteHandler {
             { ctx in
                 guard let app = box.app else { return }
-                if await app.children.relayIfChild(ctx, resolve: app.resolveModel) { return }
+                if await app.children.relayIfChild(ctx, defaultModel: app.options.defaultModel, resolve: app.resolveModel) { return }
                 await body(app, ctx)
             }
         }
