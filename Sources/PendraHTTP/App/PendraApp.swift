@@ -137,7 +137,7 @@ public final class PendraApp: Sendable {
         } else {
             ctx = await router.handle(request, writer: observed, keys: keyRegistry.snapshot, limiter: limiter)
         }
-        if let ctx { releaseReservation(ctx.requestId) }
+        if let ctx { releaseReservation(ctx) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let route = ctx?.route ?? "unmatched"
         metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
@@ -145,7 +145,7 @@ public final class PendraApp: Sendable {
         if observed.clientClosed { metrics.requestsAbandoned(route: route).inc() }
         var entry = AccessLogEntry(method: request.method, path: request.path, status: observed.status,
                                    durationMs: seconds * 1000, requestId: ctx?.requestId ?? "-")
-        if let usage = ctx.flatMap({ usageNotes.take($0.requestId) }) {
+        if let usage = ctx?.ledger.takeUsage() {
             entry.model = usage.model
             entry.promptTokens = usage.prompt
             entry.completionTokens = usage.completion
@@ -155,26 +155,13 @@ public final class PendraApp: Sendable {
         activity.requests.record(RequestRecord(entry, route: route, clientClosed: observed.clientClosed))
     }
 
-    /// Per-request usage handed from inference routes to the access log.
-    let usageNotes = UsageNotes()
-    /// Token reservations of requests in flight, by request id.
-    let reservations = Reservations()
-
-    final class UsageNotes: @unchecked Sendable {
-        struct Note { var model: String; var prompt: Int; var completion: Int }
-        private let lock = NSLock()
-        private var notes: [String: Note] = [:]
-        func put(_ id: String, _ n: Note) { lock.withLock { notes[id] = n } }
-        func take(_ id: String) -> Note? { lock.withLock { notes.removeValue(forKey: id) } }
-    }
-
     /// Records tokens for metrics, rate limits and the access log.
     func account(_ ctx: RequestContext, model: String, usage: Usage) {
         metrics.promptTokens(model: model).inc(by: Double(usage.promptTokens))
         metrics.promptTokensReused(model: model).inc(by: Double(usage.reusedPromptTokens))
         metrics.completionTokens(model: model).inc(by: Double(usage.completionTokens))
         chargeTokens(ctx, used: usage.promptTokens + usage.completionTokens)
-        usageNotes.put(ctx.requestId, .init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
+        ctx.ledger.note(.init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
     }
 
     /// Live engine numbers as gauges, read at scrape time.
