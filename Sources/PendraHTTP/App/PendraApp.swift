@@ -140,9 +140,6 @@ public final class PendraApp: Sendable {
         if let ctx { releaseReservation(ctx) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let route = ctx?.route ?? "unmatched"
-        metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
-        metrics.requestDuration(route: route).observe(seconds)
-        if observed.clientClosed { metrics.requestsAbandoned(route: route).inc() }
         var entry = AccessLogEntry(method: request.method, path: request.path, status: observed.status,
                                    durationMs: seconds * 1000, requestId: ctx?.requestId ?? "-")
         if let usage = ctx?.ledger.takeUsage() {
@@ -151,8 +148,18 @@ public final class PendraApp: Sendable {
             entry.completionTokens = usage.completion
         }
         if options.logBodies { entry.requestBody = request.body }
+        record(entry, metricsRoute: route, ringRoute: route, seconds: seconds, clientClosed: observed.clientClosed)
+    }
+
+    /// What every finished request leaves, answered by a route or refused
+    /// from its head: metrics, the access log and the dashboard's request ring.
+    func record(_ entry: AccessLogEntry, metricsRoute: String, ringRoute: String, seconds: Double? = nil,
+                clientClosed: Bool = false) {
+        metrics.httpRequests(route: metricsRoute, method: entry.method, status: entry.status).inc()
+        if let seconds { metrics.requestDuration(route: metricsRoute).observe(seconds) }
+        if clientClosed { metrics.requestsAbandoned(route: metricsRoute).inc() }
         accessLog.record(entry)
-        activity.requests.record(RequestRecord(entry, route: route, clientClosed: observed.clientClosed))
+        activity.requests.record(RequestRecord(entry, route: ringRoute, clientClosed: clientClosed))
     }
 
     /// Records tokens for metrics, rate limits and the access log.
