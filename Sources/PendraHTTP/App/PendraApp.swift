@@ -152,14 +152,15 @@ public final class PendraApp: Sendable {
     }
 
     /// What every finished request leaves, answered by a route or refused
-    /// from its head: metrics, the access log and the dashboard's request ring.
+    /// from its head: metrics, the access log and, with the web UI on (the
+    /// only reader), the dashboard's request ring.
     func record(_ entry: AccessLogEntry, metricsRoute: String, ringRoute: String, seconds: Double? = nil,
                 clientClosed: Bool = false) {
         metrics.httpRequests(route: metricsRoute, method: entry.method, status: entry.status).inc()
         if let seconds { metrics.requestDuration(route: metricsRoute).observe(seconds) }
         if clientClosed { metrics.requestsAbandoned(route: metricsRoute).inc() }
         accessLog.record(entry)
-        activity.requests.record(RequestRecord(entry, route: ringRoute, clientClosed: clientClosed))
+        if options.webUI { activity.requests.record(RequestRecord(entry, route: ringRoute, clientClosed: clientClosed)) }
     }
 
     /// Records tokens for metrics, rate limits and the access log.
