@@ -139,6 +139,10 @@ def test_health_says_loading_then_ready(worker):
     assert r.status_code == 200 and body["status"] == "degraded", body
     assert set(body["ready_models"]) == {CHAT_MODEL, ISO}
     assert worker.model(ISO)["state"] == "ready"
+    # The web page's dashboard reads the same status: the child is loaded, though not in this process.
+    feed = {m["id"]: m for m in httpx.get(worker.url + "/api/v1/dashboard", timeout=10).json()["models"]}
+    assert feed[ISO]["loaded"] is True and feed[CHAT_MODEL]["loaded"] is True
+    assert feed[DEAD]["loaded"] is False
 
 
 def test_unreachable_rpc_server_is_named_and_the_others_serve(worker):
