@@ -35,7 +35,7 @@ all: build
 help:
 	@echo "make run    install what is missing, build, generate models, serve on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, build, generate models, run every test suite"
-	@echo "make test-webui  the web page in headless chromium (installs chromium), screenshot to docs/webui.png"
+	@echo "make test-webui  the web page in headless chromium (installs chromium); SCREENSHOT=docs/webui.png keeps its screenshot"
 	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
 	@echo "make test-scale-out  the RPC split and LiteLLM gateway recipes of docs/scale-out.md, on loopback"
@@ -86,7 +86,7 @@ test-e2e: venv
 # chromium, and `make run` never needs it (deps.sh --browser installs it).
 test-webui: build models
 	@scripts/deps.sh --browser
-	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models \
+	PENDRA_BIN=$(CURDIR)/$(BIN) PENDRA_MODELS_DIR=$(CURDIR)/models PENDRA_WEBUI_SCREENSHOT=$(SCREENSHOT) \
 	  $(PY) -m pytest -q Tests/browser
 
 # Regenerates the Swift file that carries web/ in the binary (a unit test

@@ -62,6 +62,10 @@ final class ChildRelayPartsTests: XCTestCase {
         XCTAssertEqual(String(decoding: sse.take(bytes(":1}\n\ndata: {\"b")), as: UTF8.self), "data: {\"a\":1}\n\n")
         XCTAssertEqual(String(decoding: sse.take(bytes("\":2}\n\nevent: x\ndata: 3\n\n")), as: UTF8.self), "data: {\"b\":2}\n\nevent: x\ndata: 3\n\n")
         XCTAssertEqual(sse.flush(), [])
+        // A blank line split across reads still ends the event; one newline does not.
+        XCTAssertEqual(sse.take(bytes("data: 4\n")), [])
+        XCTAssertEqual(String(decoding: sse.take(bytes("\ndata: 5\n")), as: UTF8.self), "data: 4\n\n")
+        XCTAssertEqual(String(decoding: sse.take(bytes("\n")), as: UTF8.self), "data: 5\n\n")
         var nd = RelayStream(contentType: "application/x-ndjson")
         XCTAssertEqual(String(decoding: nd.take(bytes("{\"a\":1}\n{\"b\"")), as: UTF8.self), "{\"a\":1}\n")
         XCTAssertEqual(String(decoding: nd.flush(), as: UTF8.self), "{\"b\"")

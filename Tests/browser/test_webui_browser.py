@@ -2,7 +2,9 @@
 protocol) against the real binary serving the default model, smollm2:135m:
 a chat streams a real answer, stop cancels the generation on the server
 (seen in /metrics), the dashboard shows the model, its KV cache and the
-request just made, and a screenshot goes to docs/webui.png.
+request just made, and a screenshot is taken: to a temporary file, or to
+PENDRA_WEBUI_SCREENSHOT when set (`make test-webui SCREENSHOT=docs/webui.png`
+refreshes the README's picture), so a plain run leaves the tree clean.
 
 Run with `make test-webui` (it installs chromium through scripts/deps.sh)."""
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _reply_text(b: Browser) -> str:
     return b.eval(f"({JS_LAST}?.querySelector('.content')?.textContent) || ''")
 
 
-def test_chat_streams_stops_and_dashboard_shows_it(server, browser):
+def test_chat_streams_stops_and_dashboard_shows_it(server, browser, tmp_path):
     b = browser
     b.open(server.url + "/")
     # The picker holds the chat models, the server's default chosen.
@@ -195,7 +197,10 @@ def test_chat_streams_stops_and_dashboard_shows_it(server, browser):
     assert b.eval("window.__csp") == [], "CSP violations"
     assert b.problems() == []
 
-    shot = Path(os.environ.get("PENDRA_WEBUI_SCREENSHOT") or REPO / "docs/webui.png")
+    asked = os.environ.get("PENDRA_WEBUI_SCREENSHOT")
+    shot = Path(asked) if asked else tmp_path / "webui.png"
+    if not shot.is_absolute():
+        shot = REPO / shot
     time.sleep(2.5)   # one more poll: the chart's latest point
     b.screenshot(shot)
     assert shot.stat().st_size > 10000

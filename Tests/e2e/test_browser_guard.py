@@ -223,4 +223,3 @@ def test_buffer_budget_answers_503(guarded):
     with guarded.http() as h:
         r = h.post("/v1/embeddings", json={"model": EMBED_MODEL, "input": "x" * 1_200_000})
         assert r.status_code in (200, 400), r.text
-        assert r.status_code != 503

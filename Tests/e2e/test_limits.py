@@ -92,6 +92,54 @@ def test_tokens_reserved_at_admission_and_refunded(limited):
         print(f"\nreservation refunded within {time.monotonic() - start:.1f} s")
 
 
+SHARED_TPM = 1000
+
+
+@pytest.fixture(scope="module")
+def shared_ids(tmp_path_factory, models_dir):
+    """A bucket of its own, full at the start of the test below."""
+    config = {
+        "server": {"worker_name": "e2e-limits-ids", "api_keys": [], "tokens_per_minute": SHARED_TPM},
+        "models": [_model_entry(CHAT_MODEL, models_dir / REQUIRED_FILES[CHAT_MODEL], "chat", context_size=1024, parallel=2)],
+    }
+    srv = _start("limits-ids", config, tmp_path_factory)
+    yield srv
+    srv.stop()
+
+
+def test_two_requests_sharing_a_request_id_both_get_their_refund(shared_ids):
+    # A reservation belongs to its request, not to the client's X-Request-Id:
+    # keyed by the id, the second overwrote the first, and the first's
+    # ~370 tokens never came back (refilling them takes 20 s).
+    body = {"model": CHAT_MODEL, "messages": user("hi"), "max_tokens": 360, "temperature": 0,
+            "stream": True, "ignore_eos": True}
+    same = {"X-Request-Id": "shared-id-1"}
+    with shared_ids.http() as h1, shared_ids.http() as h2, shared_ids.http() as h3:
+        with h1.stream("POST", "/v1/chat/completions", json=body, headers=same) as a:
+            assert a.status_code == 200
+            lines_a = a.iter_lines()
+            next(line for line in lines_a if line.startswith("data:"))
+            with h2.stream("POST", "/v1/chat/completions", json=body, headers=same) as b:
+                assert b.status_code == 200
+                assert a.headers["x-request-id"] == b.headers["x-request-id"] == "shared-id-1"
+                lines_b = b.iter_lines()
+                next(line for line in lines_b if line.startswith("data:"))
+                # Both reservations are held at once: a third of the same size does not fit.
+                r = h3.post("/v1/chat/completions", json={**body, "stream": False})
+                openai_error(r, 429)
+        # Both were cut after a token or two. With both refunds, 750 + prompt fits at once;
+        # with one lost, the bucket holds ~600 and refills 1000/60 a second.
+        big = {**body, "max_tokens": 750}
+        start = time.monotonic()
+        while True:
+            r = _first_chunk(h3, big)
+            if r.status_code == 200 or time.monotonic() - start > 5:
+                break
+            time.sleep(0.25)
+        assert r.status_code == 200, r.text
+        print(f"\nboth reservations refunded within {time.monotonic() - start:.1f} s")
+
+
 def test_ignore_eos_without_max_tokens_is_bounded(limited):
     with limited.http() as h:
         # A long prompt leaves little room, so the run to the end of the context is short.

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import CHAT_MODEL, LISTEN_PREFIX, REQUIRED_FILES, _check_inputs
+from conftest import _SERVERS, CHAT_MODEL, LISTEN_PREFIX, REQUIRED_FILES, _check_inputs
 from e2e_helpers import openai_error, sse_data, user
 
 ISO = "iso-llama:latest"
@@ -31,17 +31,23 @@ def free_port() -> int:
 
 
 class Worker:
-    """`pendra serve` on a fixed port, so /health can be read while it loads."""
+    """`pendra serve` on a fixed port, so /health can be read while it loads
+    (conftest's PendraServer waits for the listening line instead). Like it,
+    it runs without the caller's PENDRA_API_KEYS and is in conftest's
+    _SERVERS, so a failing test reports its stderr."""
 
     def __init__(self, workdir: Path, config: dict, port: int | None = None):
         binary, _ = _check_inputs()
         workdir.mkdir(parents=True, exist_ok=True)
+        self.name = workdir.name
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (workdir / "config.json").write_text(json.dumps(config))
         self.stderr_path = workdir / "stderr.log"
         self.proc = subprocess.Popen([str(binary), "serve", "--config", str(workdir / "config.json"), "--port", str(self.port)],
-                                     stdout=subprocess.PIPE, stderr=open(self.stderr_path, "wb"), cwd=workdir)
+                                     stdout=subprocess.PIPE, stderr=open(self.stderr_path, "wb"), cwd=workdir,
+                                     env={k: v for k, v in os.environ.items() if k != "PENDRA_API_KEYS"})
+        _SERVERS.append(self)
         self.early_health: list[tuple[int, str | None, str]] = []
         self.listening = threading.Event()
         threading.Thread(target=self._read_stdout, daemon=True).start()
@@ -64,6 +70,9 @@ class Worker:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
+
+    def stderr_tail(self, max_bytes: int = 20000) -> str:
+        return self.stderr()[-max_bytes:]
 
     def health(self) -> httpx.Response:
         return httpx.get(self.url + "/health", timeout=10)
@@ -91,6 +100,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self in _SERVERS:
+            _SERVERS.remove(self)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +139,10 @@ def test_health_says_loading_then_ready(worker):
     assert r.status_code == 200 and body["status"] == "degraded", body
     assert set(body["ready_models"]) == {CHAT_MODEL, ISO}
     assert worker.model(ISO)["state"] == "ready"
+    # The web page's dashboard reads the same status: the child is loaded, though not in this process.
+    feed = {m["id"]: m for m in httpx.get(worker.url + "/api/v1/dashboard", timeout=10).json()["models"]}
+    assert feed[ISO]["loaded"] is True and feed[CHAT_MODEL]["loaded"] is True
+    assert feed[DEAD]["loaded"] is False
 
 
 def test_unreachable_rpc_server_is_named_and_the_others_serve(worker):

@@ -64,3 +64,35 @@ enum HealthReport {
         return Verdict(httpStatus: 200, status: up == models.count ? "ready" : "degraded", retryAfter: nil)
     }
 }
+
+/// A model's memory as the catalogue and the dashboard show it: llama.cpp's
+/// buffers once loaded here, else the estimate from its header.
+enum ModelMemory {
+    case measured(LlamaBufferSizes)
+    case estimated(UInt64)
+
+    var totalBytes: Int {
+        switch self {
+        case .measured(let used): Int(used.total)
+        case .estimated(let bytes): Int(bytes)
+        }
+    }
+
+    var isEstimate: Bool { if case .estimated = self { true } else { false } }
+
+    var json: JSON {
+        switch self {
+        case .measured(let used):
+            JSON(["weights_bytes": .int(Int(used.weights)), "cache_bytes": .int(Int(used.cache)),
+                  "compute_bytes": .int(Int(used.compute)), "total_bytes": .int(Int(used.total))])
+        case .estimated(let bytes):
+            JSON(["estimated_bytes": .int(Int(bytes))])
+        }
+    }
+}
+
+extension PendraApp {
+    func memory(of m: ModelEntry) -> ModelMemory {
+        store.memory(m.id).map(ModelMemory.measured) ?? .estimated(store.estimatedBytes(m))
+    }
+}

@@ -29,14 +29,14 @@ extension PendraApp {
     func reserveTokens(_ ctx: RequestContext, _ tokens: Int) throws(APIError) {
         switch limiter.reserve(org: ctx.organisation, tokens: tokens) {
         case .failure(let e): throw e
-        case .success(let r?): reservations.put(ctx.requestId, r)
+        case .success(let r?): ctx.ledger.reserve(r)
         case .success(nil): break
         }
     }
 
     /// Charges usage against the request's reservation, or directly.
     func chargeTokens(_ ctx: RequestContext, used: Int) {
-        if let r = reservations.take(ctx.requestId) {
+        if let r = ctx.ledger.takeReservation() {
             limiter.settle(r, used: used)
         } else {
             limiter.charge(org: ctx.organisation, tokens: used)
@@ -45,14 +45,7 @@ extension PendraApp {
 
     /// A request that ended without `account` (an error after admission)
     /// gets its whole reservation back.
-    func releaseReservation(_ requestId: String) {
-        if let r = reservations.take(requestId) { limiter.settle(r, used: 0) }
-    }
-
-    final class Reservations: @unchecked Sendable {
-        private let lock = NSLock()
-        private var held: [String: TokenReservation] = [:]
-        func put(_ id: String, _ r: TokenReservation) { lock.withLock { held[id] = r } }
-        func take(_ id: String) -> TokenReservation? { lock.withLock { held.removeValue(forKey: id) } }
+    func releaseReservation(_ ctx: RequestContext) {
+        if let r = ctx.ledger.takeReservation() { limiter.settle(r, used: 0) }
     }
 }

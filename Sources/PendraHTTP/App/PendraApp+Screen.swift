@@ -11,39 +11,42 @@ extension PendraApp {
     }
 
     func screenHead(_ head: HTTPRequest) -> HTTPResponse? {
-        let requestId = RequestID.accepting(incoming: head.headers[RequestID.header])
         let family = APIFamily.forPath(head.path)
         let guardian = options.browserGuard
         let verdict = guardian.origin(head.headers)
-        func refuse(_ error: APIError, _ family: APIFamily) -> HTTPResponse {
+        // `route`: the dashboard's label, from the resolution already made.
+        func refuse(_ error: APIError, _ family: APIFamily, route: String) -> HTTPResponse {
+            // Only a refusal needs the id: `handle` makes its own for the rest.
+            let requestId = RequestID.accepting(incoming: head.headers[RequestID.header])
             var r = error.response(family: family, requestId: requestId)
             if case .allowed(let o) = verdict { for (n, v) in BrowserGuard.corsHeaders(origin: o) { r.headers.set(n, v) } }
-            metrics.httpRequests(route: "unmatched", method: head.method, status: r.status).inc()
             let entry = AccessLogEntry(method: head.method, path: head.path, status: r.status, durationMs: 0, requestId: requestId)
-            accessLog.record(entry)
-            activity.requests.record(RequestRecord(entry, route: routeLabel(head)))
+            record(entry, metricsRoute: "unmatched", ringRoute: route)
             return r
         }
         guard guardian.hostAllowed(head.headers["Host"]) else {
-            return refuse(.forbidden("Host not allowed: requests must name a loopback host or one in server.allowed_hosts"), family)
+            // Refused before routing: the label is the one resolution made.
+            return refuse(.forbidden("Host not allowed: requests must name a loopback host or one in server.allowed_hosts"), family,
+                          route: routeLabel(head))
         }
         // Preflights carry no credentials and no body: `handle` answers them.
         if head.method == "OPTIONS" { return nil }
         switch router.resolve(method: head.method, path: head.path) {
         case .notFound:
-            return refuse(.notFound(route: RoutePattern.normalize(head.path)), family)
+            return refuse(.notFound(route: RoutePattern.normalize(head.path)), family, route: "unmatched")
         case .methodNotAllowed(let allow, let fam):
-            return refuse(.methodNotAllowed(allow: allow), fam)
+            return refuse(.methodNotAllowed(allow: allow), fam, route: "unmatched")
         case .found(let route, _):
+            let label = route.pattern.description
             if case .refused(let o) = verdict, BrowserGuard.changesState(head.method) {
-                return refuse(.forbidden("Origin \(BrowserGuard.quoted(o)) is not allowed; add it to server.cors_origins"), route.family)
+                return refuse(.forbidden("Origin \(BrowserGuard.quoted(o)) is not allowed; add it to server.cors_origins"), route.family, route: label)
             }
             if case .failure(let error) = keyRegistry.snapshot.authorize(head.headers, requirement: route.auth) {
-                return refuse(error, route.family)
+                return refuse(error, route.family, route: label)
             }
             if BrowserGuard.needsJSON(head.method), !BrowserGuard.isJSON(head.headers["Content-Type"]) {
                 let type = head.headers["Content-Type"].map { "not \(BrowserGuard.quoted($0))" } ?? "and it is missing"
-                return refuse(.unsupportedMediaType("Content-Type must be application/json, \(type)"), route.family)
+                return refuse(.unsupportedMediaType("Content-Type must be application/json, \(type)"), route.family, route: label)
             }
             return nil
         }

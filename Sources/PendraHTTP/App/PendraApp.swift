@@ -78,7 +78,7 @@ public final class PendraApp: Sendable {
         func h(_ body: @escaping @Sendable (PendraApp, RequestContext) async -> Void) -> RouteHandler {
             { ctx in
                 guard let app = box.app else { return }
-                if await app.children.relayIfChild(ctx, resolve: app.resolveModel) { return }
+                if await app.children.relayIfChild(ctx, defaultModel: app.options.defaultModel, resolve: app.resolveModel) { return }
                 await body(app, ctx)
             }
         }
@@ -137,35 +137,30 @@ public final class PendraApp: Sendable {
         } else {
             ctx = await router.handle(request, writer: observed, keys: keyRegistry.snapshot, limiter: limiter)
         }
-        if let ctx { releaseReservation(ctx.requestId) }
+        if let ctx { releaseReservation(ctx) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let route = ctx?.route ?? "unmatched"
-        metrics.httpRequests(route: route, method: request.method, status: observed.status).inc()
-        metrics.requestDuration(route: route).observe(seconds)
-        if observed.clientClosed { metrics.requestsAbandoned(route: route).inc() }
         var entry = AccessLogEntry(method: request.method, path: request.path, status: observed.status,
                                    durationMs: seconds * 1000, requestId: ctx?.requestId ?? "-")
-        if let usage = ctx.flatMap({ usageNotes.take($0.requestId) }) {
+        if let usage = ctx?.ledger.takeUsage() {
             entry.model = usage.model
             entry.promptTokens = usage.prompt
             entry.completionTokens = usage.completion
         }
         if options.logBodies { entry.requestBody = request.body }
-        accessLog.record(entry)
-        activity.requests.record(RequestRecord(entry, route: route, clientClosed: observed.clientClosed))
+        record(entry, metricsRoute: route, ringRoute: route, seconds: seconds, clientClosed: observed.clientClosed)
     }
 
-    /// Per-request usage handed from inference routes to the access log.
-    let usageNotes = UsageNotes()
-    /// Token reservations of requests in flight, by request id.
-    let reservations = Reservations()
-
-    final class UsageNotes: @unchecked Sendable {
-        struct Note { var model: String; var prompt: Int; var completion: Int }
-        private let lock = NSLock()
-        private var notes: [String: Note] = [:]
-        func put(_ id: String, _ n: Note) { lock.withLock { notes[id] = n } }
-        func take(_ id: String) -> Note? { lock.withLock { notes.removeValue(forKey: id) } }
+    /// What every finished request leaves, answered by a route or refused
+    /// from its head: metrics, the access log and, with the web UI on (the
+    /// only reader), the dashboard's request ring.
+    func record(_ entry: AccessLogEntry, metricsRoute: String, ringRoute: String, seconds: Double? = nil,
+                clientClosed: Bool = false) {
+        metrics.httpRequests(route: metricsRoute, method: entry.method, status: entry.status).inc()
+        if let seconds { metrics.requestDuration(route: metricsRoute).observe(seconds) }
+        if clientClosed { metrics.requestsAbandoned(route: metricsRoute).inc() }
+        accessLog.record(entry)
+        if options.webUI { activity.requests.record(RequestRecord(entry, route: ringRoute, clientClosed: clientClosed)) }
     }
 
     /// Records tokens for metrics, rate limits and the access log.
@@ -174,7 +169,7 @@ public final class PendraApp: Sendable {
         metrics.promptTokensReused(model: model).inc(by: Double(usage.reusedPromptTokens))
         metrics.completionTokens(model: model).inc(by: Double(usage.completionTokens))
         chargeTokens(ctx, used: usage.promptTokens + usage.completionTokens)
-        usageNotes.put(ctx.requestId, .init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
+        ctx.ledger.note(.init(model: model, prompt: usage.promptTokens, completion: usage.completionTokens))
     }
 
     /// Live engine numbers as gauges, read at scrape time.

@@ -12,6 +12,8 @@ public struct RequestContext: Sendable {
     public let family: APIFamily
     /// The route pattern as registered (a low-cardinality metrics label).
     public let route: String
+    /// This request's token reservation and usage (see `RequestLedger`).
+    public let ledger = RequestLedger()
 
     public init(request: HTTPRequest, writer: any HTTPResponseWriter, params: [String: String] = [:],
                 requestId: String, principal: Principal?, family: APIFamily, route: String) {

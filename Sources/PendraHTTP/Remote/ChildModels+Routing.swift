@@ -19,14 +19,45 @@ extension ChildModels {
         return o["model"]?.string ?? o["name"]?.string
     }
 
+    /// Whether `body` may name a child model: it holds one's id as a JSON
+    /// string, or a `claude-` name when the default model (what those
+    /// resolve to) is a child. A byte search, so the requests of local
+    /// models are not parsed here as well as by their route. (An id
+    /// written with JSON escapes is not seen: clients send ids as is.)
+    func mayNameChild(_ body: [UInt8], defaultModel: String?) -> Bool {
+        if let d = defaultModel, byID[d] != nil, Self.contains(body, Array("\"claude-".utf8)) { return true }
+        return ids.contains { Self.contains(body, Array("\"\($0)\"".utf8)) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                var i = 0
+                while i + n.count <= h.count {
+                    if h[i] == n[0] {
+                        var j = 1
+                        while j < n.count, h[i + j] == n[j] { j += 1 }
+                        if j == n.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     /// Relays `ctx` to its child when it names a child-process model, and
     /// says whether it did; false leaves the request to the local handler.
-    /// Costs nothing when no model runs in a child.
-    func relayIfChild(_ ctx: RequestContext, resolve: (String) -> String) async -> Bool {
+    /// Costs nothing when no model runs in a child, and a byte search when
+    /// the body names none; `parse` (a test's seam) reads the model.
+    func relayIfChild(_ ctx: RequestContext, defaultModel: String?, resolve: (String) -> String,
+                      parse: @escaping @Sendable ([UInt8]) -> String? = ChildModels.requestedModel) async -> Bool {
         guard !isEmpty, ctx.request.method == "POST",
               Self.modelRoutes.contains(RoutePattern.normalize(ctx.request.path)) else { return false }
         let body = ctx.request.body
-        guard let asked = await WorkQueue.run({ Self.requestedModel(body) }) else { return false }
+        guard mayNameChild(body, defaultModel: defaultModel) else { return false }
+        guard let asked = await WorkQueue.run({ parse(body) }) else { return false }
         let id = resolve(asked)
         guard let child = byID[id] else { return false }
         var state = child.state

@@ -26,15 +26,15 @@ struct RelayStream {
     /// Takes body bytes; returns the whole events they completed.
     mutating func take(_ bytes: [UInt8]) -> [UInt8] {
         if framing == .raw { return bytes }
+        // Only the new bytes can complete a delimiter (with the last byte
+        // before them, for SSE's two newlines): earlier ones were scanned.
+        let width = framing == .sse ? 2 : 1
+        var i = max(0, pending.count - (width - 1))
         pending += bytes
-        let delimiter: [UInt8] = framing == .sse ? [10, 10] : [10]
-        var cut = -1
-        if pending.count >= delimiter.count {
-            var i = pending.count - delimiter.count
-            while i >= 0 {
-                if Array(pending[i..<i + delimiter.count]) == delimiter { cut = i + delimiter.count; break }
-                i -= 1
-            }
+        var cut = 0
+        while i + width <= pending.count {
+            if pending[i] == 10, width == 1 || pending[i + 1] == 10 { cut = i + width }
+            i += 1
         }
         guard cut > 0 else { return [] }
         let whole = Array(pending[..<cut])

@@ -83,6 +83,12 @@ struct ConnectionStateMachine {
     /// request is answered with `refusal` and closed; others are left alone.
     mutating func overBudget(refusal: [UInt8]) -> [Action] {
         guard state == .readingHead || state == .readingBody else { return [] }
+        return refuse(refusal)
+    }
+
+    /// Answers `refusal` and closes: the body (if any) is never read, so
+    /// nothing stays reserved against the buffer budget.
+    private mutating func refuse(_ refusal: [UInt8]) -> [Action] {
         state = .closing
         reservedBodyBytes = 0
         return [arm(nil), .sendRefusal(refusal), .close]
@@ -175,12 +181,7 @@ struct ConnectionStateMachine {
                     actions.append(.sendContinue)
                 case .head(let head, let length):
                     if let refusal = screen?(head, length) {
-                        state = .closing
-                        reservedBodyBytes = 0
-                        actions.append(arm(nil))
-                        actions.append(.sendRefusal(refusal))
-                        actions.append(.close)
-                        return actions
+                        return actions + refuse(refusal)
                     }
                     reservedBodyBytes = length ?? 0
                 case .request(let request):

@@ -22,10 +22,12 @@ struct DashboardRoute {
     /// The numbers /metrics renders for this model, read the same way.
     func facts(_ m: ModelEntry) -> DashboardFeed.ModelFacts {
         let store = app.store, metrics = app.metrics
-        let memory = store.memory(m.id)
+        let memory = app.memory(of: m)
+        // The status /health, /metrics and the models list share: a ready
+        // child-process model is loaded, though not in this process's store.
         var f = DashboardFeed.ModelFacts(
-            id: m.id, name: app.displayName(m), capability: m.capability.rawValue, loaded: store.isLoaded(m.id),
-            preload: m.preload, memoryBytes: Int(memory?.total ?? store.estimatedBytes(m)), memoryEstimated: memory == nil)
+            id: m.id, name: app.displayName(m), capability: m.capability.rawValue, loaded: app.status(of: m).state == "ready",
+            preload: m.preload, memoryBytes: memory.totalBytes, memoryEstimated: memory.isEstimate)
         if case .chat(let e)? = store.engineIfLoaded(m.id) {
             let s = e.snapshot
             f.kvCellsUsed = s.kvCellsUsed

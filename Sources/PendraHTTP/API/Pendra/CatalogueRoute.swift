@@ -22,12 +22,7 @@ struct CatalogueRoute {
             e["licence"] = (m.licence ?? info?.license).map { .string($0) } ?? .null
             e["architecture"] = info?.architecture.map { .string($0) } ?? .null
             e["loaded"] = .bool(app.store.isLoaded(m.id))
-            if let used = app.store.memory(m.id) {
-                e["memory"] = JSON(["weights_bytes": .int(Int(used.weights)), "cache_bytes": .int(Int(used.cache)),
-                                    "compute_bytes": .int(Int(used.compute)), "total_bytes": .int(Int(used.total))])
-            } else {
-                e["memory"] = JSON(["estimated_bytes": .int(Int(app.store.estimatedBytes(m)))])
-            }
+            e["memory"] = app.memory(of: m).json
             if m.capability == .chat {
                 let kv = info?.kvCacheEstimate(context: app.contextLength(m), parallel: m.parallel,
                                               typeK: m.cacheTypeK, typeV: m.cacheTypeV, swaFull: m.swaFull)
