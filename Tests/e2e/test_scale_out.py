@@ -189,6 +189,12 @@ def test_killed_child_gives_502_and_error_event_then_comes_back(worker):
         for line in r.iter_lines():
             lines.append(line)
             if len(lines) == 6:
+                # Both in flight (the whole one too: on a loaded machine its
+                # thread may not have sent it yet), then the kill.
+                deadline = time.time() + 30
+                while worker.model(ISO).get("requests_in_flight") != 2:
+                    assert time.time() < deadline and "plain" not in results, worker.model(ISO)
+                    time.sleep(0.01)
                 os.kill(pid, signal.SIGKILL)
     t.join(60)
     events = sse_data(lines)

@@ -22,6 +22,12 @@ final class ChildModel: @unchecked Sendable {
     /// Starts after the first, for /metrics.
     private var _restarts = 0
     var restarts: Int { lock.withLock { _restarts } }
+    /// Requests being relayed to it now (/health `requests_in_flight`): a
+    /// balancer's load figure, and what fails with 502 if the child dies.
+    private var _inFlight = 0
+    var requestsInFlight: Int { lock.withLock { _inFlight } }
+    func relayStarted() { lock.withLock { _inFlight += 1 } }
+    func relayEnded() { lock.withLock { _inFlight -= 1 } }
 
     init(entry: ModelEntry, policy: ChildRestartPolicy, startTimeout: Double) {
         self.entry = entry

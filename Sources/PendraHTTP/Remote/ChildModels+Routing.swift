@@ -70,6 +70,8 @@ extension ChildModels {
             return true
         }
         let relay = ChildRelay(model: id, port: port, secret: secret, timeout: relayTimeout, ctx: ctx)
+        child.relayStarted()
+        defer { child.relayEnded() }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let t = Thread {
                 relay.run()

@@ -51,6 +51,7 @@ public final class ChildModels: @unchecked Sendable {
     public func contains(_ id: String) -> Bool { byID[id] != nil }
     public func state(_ id: String) -> ChildModelState? { byID[id]?.state }
     public func restarts(_ id: String) -> Int { byID[id]?.restarts ?? 0 }
+    public func requestsInFlight(_ id: String) -> Int? { byID[id]?.requestsInFlight }
 
     /// Starts every child at once; returns when each has loaded or failed
     /// its first attempt (failures go on retrying in the background).

@@ -19,6 +19,7 @@ struct HealthRoute {
             o["loaded"] = .bool(app.store.isLoaded(m.id) || st.state == "ready")
             if let r = st.reason { o["reason"] = .string(r) }
             if !m.rpcServers.isEmpty { o["rpc_servers"] = .array(m.rpcServers.map { .string($0.description) }) }
+            if let n = app.children.requestsInFlight(m.id) { o["requests_in_flight"] = .int(n) }
             if case .chat(let e)? = app.store.engineIfLoaded(m.id) {
                 let s = e.snapshot
                 o["running"] = .int(s.running)
