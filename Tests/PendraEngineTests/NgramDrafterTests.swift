@@ -45,7 +45,7 @@ final class NgramDrafterTests: XCTestCase {
 final class SchedulerDraftTests: XCTestCase {
     func testDecodesCarryDraftsAndWrongGuessesShrinkThem() throws {
         var s = Scheduler(config: SchedulerConfig(slots: 2, tokenBudget: 64, maxWaiting: 4, cells: 512,
-                                                  speculation: SpeculationConfig(ngram: NgramDrafter(maxN: 2, minN: 2, maxDraft: 4))))
+                                                  speculation: SpeculationConfig(ngram: NgramDrafter(maxN: 2, minN: 2, maxDraft: 4), adaptive: false)))
         // The prompt repeats [1, 2]: after sampling 1, 2 the guess is 3 4 5 1.
         try s.enqueue(SequenceState(id: 1, prompt: [1, 2, 3, 4, 5, 1], speculative: true))
         var plan = s.schedule()
@@ -69,7 +69,7 @@ final class SchedulerDraftTests: XCTestCase {
     }
 
     func testNoDraftsForSequencesThatOptedOutOrOnRecurrentMemory() throws {
-        let spec = SpeculationConfig(ngram: NgramDrafter(maxN: 2, minN: 2))
+        let spec = SpeculationConfig(ngram: NgramDrafter(maxN: 2, minN: 2), adaptive: false)
         var s = Scheduler(config: SchedulerConfig(slots: 2, tokenBudget: 64, maxWaiting: 4, cells: 512, speculation: spec))
         try s.enqueue(SequenceState(id: 1, prompt: [1, 2, 3, 1], speculative: false))
         var plan = s.schedule()

@@ -46,7 +46,7 @@ final class SpeculativeDecodingTests: XCTestCase {
     }
 
     func testGreedyOutputIsIdenticalWithAndWithoutDrafts() async throws {
-        let e = try engine(speculation: SpeculationConfig(ngram: NgramDrafter()))
+        let e = try engine(speculation: SpeculationConfig(ngram: NgramDrafter(), adaptive: false))
         defer { e.shutdown() }
         var c = try companion(e)
         let plain = await try e.submit(try request(e, speculative: false)).collect()
@@ -75,7 +75,7 @@ final class SpeculativeDecodingTests: XCTestCase {
     /// position order, and llama.cpp's attention sums cells in cell order, so
     /// the last bits can differ (as with any change of cell placement).
     func testConcurrentSpeculatingSequencesFinishAndFreeTheirCells() async throws {
-        let e = try engine(speculation: SpeculationConfig(ngram: NgramDrafter()))
+        let e = try engine(speculation: SpeculationConfig(ngram: NgramDrafter(), adaptive: false))
         defer { e.shutdown() }
         let streams = try (0..<3).map { _ in try e.submit(try request(e, speculative: true, max: 48)) }
         var seen = 0

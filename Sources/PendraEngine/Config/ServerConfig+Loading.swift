@@ -115,7 +115,7 @@ extension ServerConfig {
     }
 
     /// `speculative`: false / true (n-gram drafting with its defaults) or
-    /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2}.
+    /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2, "adaptive": true}.
     private static func readSpeculation(_ f: Fields) throws(ConfigError) -> SpeculationConfig {
         guard let v = f.object["speculative"], !v.isNull else { return .off }
         if let b = v.bool { return b ? SpeculationConfig(ngram: NgramDrafter()) : .off }
@@ -128,7 +128,8 @@ extension ServerConfig {
         let maxN = try s.int("ngram_max", min: 1, max: 64) ?? 4
         let minN = try s.int("ngram_min", min: 1, max: 64) ?? min(2, maxN)
         guard minN <= maxN else { throw f.fail("\(f.at).speculative.ngram_min must be at most ngram_max") }
-        return SpeculationConfig(ngram: NgramDrafter(maxN: maxN, minN: minN, maxDraft: try s.int("draft_max", min: 1, max: 256) ?? 8))
+        return SpeculationConfig(ngram: NgramDrafter(maxN: maxN, minN: minN, maxDraft: try s.int("draft_max", min: 1, max: 256) ?? 8),
+                                 adaptive: try s.bool("adaptive") ?? true)
     }
 
     private static func readDefaults(_ f: Fields) throws(ConfigError) -> GenerationDefaults {

@@ -58,6 +58,8 @@ public struct Scheduler: Sendable {
     public private(set) var waiting: [SequenceState] = []
     public private(set) var running: [SequenceState] = []
     public private(set) var pacer: PrefillPacer
+    /// Whether drafts pay here, from the same step timings (SpeculationGate).
+    public private(set) var gate = SpeculationGate()
     private var admissions: UInt64 = 0
     /// The host-RAM prefix cache's index, and prefixes it wants saved (Scheduler+HostCache.swift).
     public internal(set) var pool = HostPrefixPool(capacity: 0)
@@ -82,6 +84,7 @@ public struct Scheduler: Sendable {
     public mutating func recordDraft(_ id: UInt64, drafted: Int, accepted: Int) {
         guard let idx = running.firstIndex(where: { $0.id == id }), drafted > 0,
               let most = config.speculation.ngram?.maxDraft else { return }
+        running[idx].draftRecord.record(drafted: drafted, accepted: accepted)
         let limit = min(running[idx].draftLimit, most)
         if accepted == drafted {
             running[idx].draftLimit = min(most, limit * 2)
@@ -96,6 +99,7 @@ public struct Scheduler: Sendable {
     /// them speculative guesses (see PrefillPacer).
     public mutating func observeStep(decodes: Int, tokens: Int, drafts: Int = 0, seconds: Double) {
         pacer.observe(decodes: decodes, promptTokens: tokens - decodes - drafts, draftTokens: drafts, seconds: seconds)
+        if tokens == decodes + drafts { gate.observe(tokens: tokens, seconds: seconds) }
     }
 
     /// Longest prompt that can ever run: it needs its cells plus one for the first output token.
@@ -187,8 +191,21 @@ public struct Scheduler: Sendable {
                 continue
             }
             let s = running[r]
-            let room = min(budget, kv.freeCells - reserved, config.cells - 1 - s.tokens.count, s.draftLimit)
+            var room = min(budget, kv.freeCells - reserved, config.cells - 1 - s.tokens.count, s.draftLimit)
             guard room > 0 else { continue }
+            if config.speculation.adaptive && !s.gateProbe {
+                // Only as many guesses as pay for themselves. None: after a
+                // pause, one probe drafts as found, so the acceptance and the
+                // cost are measured again.
+                room = gate.draftLength(limit: room, acceptance: s.draftRecord.acceptance(prior: gate.priorAcceptance),
+                                        decodes: plan.entries.count)
+                guard room > 0 else {
+                    running[r].draftPause = gate.probeInterval
+                    running[r].gateProbe = true
+                    continue
+                }
+            }
+            running[r].gateProbe = false
             let guess = drafter.draft(s.tokens, limit: room)
             guard !guess.isEmpty else {
                 running[r].draftPause = min(16, 1 << min(running[r].draftMisses, 4))

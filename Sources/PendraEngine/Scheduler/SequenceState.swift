@@ -26,6 +26,10 @@ public struct SequenceState: Sendable, Equatable {
     /// Searches in a row that found no draft, and steps to skip before the
     /// next search.
     var draftMisses = 0
+    /// How often its guesses were accepted (SpeculationGate's input).
+    var draftRecord = DraftRecord()
+    /// The gate said no: its next search drafts whatever it finds (a probe).
+    var gateProbe = false
     var draftPause = 0
 
     public init(id: UInt64, prompt: [Token], checkpointAt: Int? = nil, speculative: Bool = false) {

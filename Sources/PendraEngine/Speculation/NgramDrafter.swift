@@ -54,8 +54,14 @@ public struct NgramDrafter: Sendable, Equatable {
 public struct SpeculationConfig: Sendable, Equatable {
     /// nil: no speculation.
     public var ngram: NgramDrafter?
+    /// Drafts only as long as they pay on this machine (SpeculationGate);
+    /// false: every draft found is verified (tests, measurements).
+    public var adaptive: Bool
 
-    public init(ngram: NgramDrafter? = nil) { self.ngram = ngram }
+    public init(ngram: NgramDrafter? = nil, adaptive: Bool = true) {
+        self.ngram = ngram
+        self.adaptive = adaptive
+    }
 
     public static let off = SpeculationConfig()
     public var isOn: Bool { ngram != nil }
