@@ -202,6 +202,13 @@ public final class ChatEngine: @unchecked Sendable {
             return
         }
         let runningBefore = scheduler.running.count
+        // Admissions show before their first token does: a client that got
+        // a token and then reads /health sees itself running.
+        let waitingNow = scheduler.waiting.count
+        published.withLock {
+            $0.running = runningBefore
+            $0.waiting = waitingNow
+        }
         let decodes = scheduler.decodeCount(plan.entries)
         let started = DispatchTime.now().uptimeNanoseconds
         drafts = plan.drafts
