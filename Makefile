@@ -28,7 +28,7 @@ SWIFT_FLAGS := -Xcc -I$(LLAMA_PREFIX)/include \
 	-Xlinker -rpath -Xlinker '$$ORIGIN/lib'
 BIN := .build/release/pendra
 
-.PHONY: all deps system-deps llama rpc-server venv-scale test-scale-out venv build models run test test-swift test-e2e test-webui webui-assets stress stress-short bench bench-rss bench-gpu bench-json clean help
+.PHONY: all deps system-deps llama rpc-server venv-scale test-scale-out venv build models run test test-swift test-e2e test-webui webui-assets stress stress-short bench bench-rss bench-gpu bench-json bench-cpu-paths clean help
 
 all: build
 
@@ -38,6 +38,7 @@ help:
 	@echo "make test-webui  the web page in headless chromium (installs chromium); SCREENSHOT=docs/webui.png keeps its screenshot"
 	@echo "make stress bounded abuse run (fuzz, idle connections, cut streams, slowloris), writes docs/reliability.md"
 	@echo "make bench  Pendra vs llama-server on the same model (see README)"
+	@echo "make bench-cpu-paths  llama.cpp's CPU builds (x86-64-v3, native, OpenBLAS) on every weight type"
 	@echo "make test-scale-out  the RPC split and LiteLLM gateway recipes of docs/scale-out.md, on loopback"
 
 deps: system-deps llama venv
@@ -125,12 +126,29 @@ test-scale-out: build models rpc-server venv-scale
 
 # Pendra vs llama-server on the same generated model (bench/run_bench.py).
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--rounds 5".
+# Against two llama-servers from the same source: one with Pendra's flags,
+# one built the way llama.cpp's users build it (its defaults: GGML_NATIVE).
+LLAMA_DEFAULT_PREFIX := $(shell NATIVE=1 scripts/llama-build.sh --print-prefix)
 bench: build models
 	@scripts/llama-build.sh --server >/dev/null
+	@NATIVE=1 scripts/llama-build.sh --server >/dev/null
 	@$(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only bench-llama
 	$(PY) bench/run_bench.py --pendra $(BIN) --llama-server $(LLAMA_PREFIX)/bin/llama-server \
+	  --llama-server-default $(LLAMA_DEFAULT_PREFIX)/bin/llama-server \
 	  --model models/bench-llama.gguf --embed-model models/all-minilm-l6-v2.gguf \
 	  --parity-model models/smollm2-135m-instruct.gguf --out bench/results $(BENCH_ARGS)
+
+# The CPU builds of llama.cpp side by side on every weight type served
+# (docs/benchmarks.md): ggml's kernels with Pendra's portable x86-64-v3 flags,
+# llama.cpp's default build (GGML_NATIVE), and OpenBLAS. About 10 minutes
+# on 2 quiet cores once the three builds are cached.
+bench-cpu-paths: models
+	@BLAS=1 scripts/deps.sh
+	@P=$$(scripts/llama-build.sh --server); N=$$(NATIVE=1 scripts/llama-build.sh --server); \
+	  B=$$(BLAS=1 scripts/llama-build.sh --server); \
+	  $(PY) scripts/gen_models.py --llama-src $(LLAMA_SRC) --out models --only bench-llama && \
+	  $(PY) bench/cpu_paths.py --build ggml-x86-64-v3=$$P --build ggml-native=$$N --build openblas=$$B \
+	    --model models/bench-llama.gguf --embed-model models/all-minilm-l6-v2.gguf $(BENCH_ARGS)
 
 # JSON parse time on a 1 MB Claude Code-shaped body, new parser vs the old
 # JSONSerialization path (docs/benchmarks.md). BODY=file times a real body.

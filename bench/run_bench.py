@@ -611,12 +611,13 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
             med[srv][sc] = {k: median_of([r[sc].get(k) for r in rounds if sc in r]) for k in keys}
             med[srv][sc]["errors_total"] = sum(r[sc].get("errors", 0) for r in rounds if sc in r)
     P, L = med.get("pendra", {}), med.get("llama-server", {})
+    D = med.get("llama-server-default", {})
 
     def get(m: dict[str, Any], sc: str, k: str) -> Any:
         return m.get(sc, {}).get(k)
 
-    def ratio(sc: str, k: str) -> float | None:
-        a, b = get(P, sc, k), get(L, sc, k)
+    def ratio(sc: str, k: str, other: dict[str, Any] | None = None) -> float | None:
+        a, b = get(P, sc, k), get(L if other is None else other, sc, k)
         return round(a / b, 3) if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else None
 
     targets = []
@@ -633,6 +634,19 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     target("Pendra returning-session TTFT / cold TTFT (host-RAM prefix cache)",
            get(P, "sessions", "returning_over_cold"), lambda v: v <= 0.25, "<= 0.25")
     target("idle RSS after load, ratio", ratio("rss", "idle_mib"), lambda v: v <= 1.2, "<= 1.2")
+    # Issue 15's targets, against the same-flags build.
+    target("mixed: running ITL p95 during prefill, ratio", ratio("mixed", "itl_during_p95_ms"),
+           lambda v: v <= 0.5, "<= 0.5")
+    target("mixed: long-prompt TTFT p50, ratio", ratio("mixed", "long_ttft_p50_ms"), lambda v: v <= 1.1, "<= 1.1")
+    target("prefix: reused-prefix TTFT p50, ratio", ratio("prefix", "ttft_reused_p50_ms"), lambda v: v <= 0.8, "<= 0.8")
+    target("embeddings inputs/s batch 1, ratio", ratio("embed_b1", "inputs_s"), lambda v: v >= 1.1, ">= 1.1")
+    target("embeddings inputs/s batch 64, ratio", ratio("embed_b64", "inputs_s"), lambda v: v >= 1.1, ">= 1.1")
+    target("aggregate output tok/s at 64 streams, ratio (issue 15)", ratio("c64", "output_tok_s"),
+           lambda v: v >= 1.25, ">= 1.25")
+    target("spec-edit: Pendra with n-gram drafts / without", get(P, "spec_edit", "speedup"),
+           lambda v: v >= 1.8, ">= 1.8")
+    target("spec-edit: Pendra with drafts / llama-server with ngram-simple", ratio("spec_edit", "spec_tok_s"),
+           lambda v: v >= 1.0, ">= 1.0")
 
     summary = {"medians": med, "targets": targets}
     info = raw["info"]
@@ -647,9 +661,14 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "- 1-minute load average before each server run: " + "; ".join(
             f"{s}: " + ", ".join(f"{r.get('loadavg_before', [0])[0]:.1f}" for r in rs)
             for s, rs in raw["rounds"].items()),
-        "", "| metric | Pendra | llama-server | Pendra / llama-server | Pendra min–max | llama-server min–max |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
+    if D:
+        lines += [f"- llama-server: the same flags as Pendra's libraries ({info.get('llama_server')}); "
+                  f"llama-server (defaults): llama.cpp's default build ({info.get('llama_server_default')})"]
+    lines += ["", "| metric | Pendra | llama-server | Pendra / llama-server | "
+              + ("llama-server (defaults) | Pendra / defaults | " if D else "")
+              + "Pendra min–max | llama-server min–max |",
+              "|---|---:|---:|---:|" + ("---:|---:|" if D else "") + "---:|---:|"]
 
     def spread(srv: str, sc: str, k: str) -> str:
         v = [r[sc][k] for r in raw["rounds"].get(srv, []) if isinstance(r.get(sc), dict)
@@ -660,7 +679,8 @@ def build_report(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
         if a is None and b is None:
             continue
         r = ratio(sc, k)
-        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(r)} | {spread('pendra', sc, k)} | "
+        extra = f"{fmt(get(D, sc, k))} | {fmt(ratio(sc, k, D))} | " if D else ""
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {fmt(r)} | {extra}{spread('pendra', sc, k)} | "
                      f"{spread('llama-server', sc, k)} |")
     same, compared, shared = parity(raw)
     summary["greedy_parity"] = {"identical": same, "compared": compared, "shared_chars_of_the_rest": shared}
@@ -705,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma list of single,c4,c16,c64,mixed,prefix,sessions,embed,spec-edit "
                          "(default all but the preset's opt-in ones: sessions on cpu)")
     ap.add_argument("--servers", default="pendra,llama-server")
+    ap.add_argument("--llama-server-default", type=Path, default=None, metavar="PATH",
+                    help="a llama-server built with llama.cpp's default flags (GGML_NATIVE); "
+                         "run as a third server, its own column in the table")
     ap.add_argument("--pendra-model-json", default="{}", metavar="JSON",
                     help='extra fields for the chat model in Pendra\'s config, e.g. \'{"target_itl_ms": 400}\'')
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
@@ -733,7 +756,9 @@ def main(argv: list[str] | None = None) -> int:
     p["opt_in"] = sorted(OPT_IN[args.preset])
     only = set(args.scenarios.split(",")) if args.scenarios else None
     servers = args.servers.split(",")
-    for path in (args.pendra, args.llama_server, args.model):
+    if args.llama_server_default and "llama-server-default" not in servers:
+        servers.append("llama-server-default")
+    for path in (args.pendra, args.llama_server, args.model) + ((args.llama_server_default,) if args.llama_server_default else ()):
         if not path.exists():
             ap.error(f"{path} does not exist")
     embed = args.embed_model if (args.embed_model and args.embed_model.exists()
@@ -771,7 +796,9 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [str(args.pendra.resolve()), "serve", "--config", str(cfg), "--host", "127.0.0.1", "--port", "0"]
         return Server("pendra", cmd, logdir / f"pendra-{capability}.log"), wait_pendra
 
-    def llama_server(capability: str) -> tuple[Server, Callable[[Server], None]]:
+    def llama_server(capability: str, binary: Path | None = None,
+                     label: str = "llama-server") -> tuple[Server, Callable[[Server], None]]:
+        binary = binary or args.llama_server
         port = free_port()
         common = ["-t", str(args.threads), "-tb", str(args.threads), "-ngl", str(999 if args.gpu_layers < 0 else args.gpu_layers),
                   "-kvu", "--host", "127.0.0.1", "--port", str(port)]
@@ -796,9 +823,15 @@ def main(argv: list[str] | None = None) -> int:
             # batch = micro-batch = 2048, 16 sequences.
             cmd = [str(args.llama_server), "-m", str(embed.resolve()), "-a", embed_id, "--embeddings",
                    "-c", "2048", "-np", "16", "-b", "2048", "-ub", "2048"] + common
-        return Server("llama-server", cmd, logdir / f"llama-server-{capability}.log"), wait_llama(port)
+        cmd[0] = str(binary)
+        return Server(label, cmd, logdir / f"{label}-{capability}.log"), wait_llama(port)
 
     factories = {"pendra": pendra_server, "llama-server": llama_server}
+    if args.llama_server_default:
+        # llama.cpp built the way its users build it (its defaults: GGML_NATIVE,
+        # no BLAS), beside the build with Pendra's own flags.
+        factories["llama-server-default"] = lambda capability: llama_server(
+            capability, args.llama_server_default, "llama-server-default")
     parity_model = (args.parity_model or args.model).resolve()
     raw_rounds: dict[str, list[dict[str, Any]]] = {s: [] for s in servers}
     t_all = time.perf_counter()
@@ -807,7 +840,8 @@ def main(argv: list[str] | None = None) -> int:
             "model_mib": round(args.model.stat().st_size / 1048576, 1),
             "embed_model": str(embed) if embed else None, "rounds": args.rounds,
             "settings": {**p, "gpu_layers": args.gpu_layers}, "preset": args.preset,
-            "pendra": str(args.pendra), "llama_server": str(args.llama_server)}
+            "pendra": str(args.pendra), "llama_server": str(args.llama_server),
+            "llama_server_default": str(args.llama_server_default) if args.llama_server_default else None}
     try:
         v = subprocess.run([str(args.llama_server), "--version"], capture_output=True, text=True, timeout=30)
         info["llama_version"] = (v.stdout + v.stderr).strip().splitlines()[0] if (v.stdout + v.stderr).strip() else None

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's shared libraries (and, with --server, llama-server and
-# llama-quantize for the benchmark; with --rpc-server, ggml's rpc-server for
+# Builds llama.cpp's shared libraries (and, with --server, llama-server,
+# llama-quantize and llama-bench for the benchmarks; with --rpc-server, ggml's rpc-server for
 # splitting a model across hosts) from the source vendored in the pinned
 # llama-cpp-python sdist, into a cache keyed by version and backend.
 #
@@ -114,11 +114,11 @@ build_tools() {
 }
 
 build_server() {
-  [ -x "$PREFIX/bin/llama-server" ] && [ -x "$PREFIX/bin/llama-quantize" ] && return 0
+  [ -x "$PREFIX/bin/llama-server" ] && [ -x "$PREFIX/bin/llama-quantize" ] && [ -x "$PREFIX/bin/llama-bench" ] && return 0
   fetch_source
-  log "building llama-server and llama-quantize (one-time, several minutes)"
+  log "building llama-server, llama-quantize and llama-bench (one-time, several minutes)"
   local b="$CACHE/build/tools-$TAG"
-  build_tools "$b" ON llama-server llama-quantize
+  build_tools "$b" ON llama-server llama-quantize llama-bench
   # The tools link their own copies of the libraries from the build tree.
   cp -a "$b/bin/." "$PREFIX/bin/"
 }
