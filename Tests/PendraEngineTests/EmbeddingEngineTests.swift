@@ -49,3 +49,81 @@ final class EmbeddingEngineTests: XCTestCase {
         XCTAssertLessThan(cosine(v[0], v[2]), 0.3)
     }
 }
+
+/// Requests waiting together share decodes, and keep their own vectors.
+final class EmbeddingSharingTests: XCTestCase {
+    private func makeEngine(parallel: Int = 16) throws -> EmbeddingEngine {
+        let model = try LlamaModel(path: try TestModels.path("tiny-bert-embed.gguf"), gpuLayers: 0)
+        return try EmbeddingEngine(model: model, settings: ContextSettings(contextSize: 512, parallel: parallel, batchSize: 2048, threads: 2))
+    }
+
+    private func waitFor(_ n: Int, _ e: EmbeddingEngine) async throws {
+        for _ in 0..<500 where e.waitingRequests < n { try await Task.sleep(nanoseconds: 2_000_000) }
+        XCTAssertEqual(e.waitingRequests, n)
+    }
+
+    func testEightWaitingRequestsAreOneDecodeAndGetTheirOwnVectors() async throws {
+        let e = try makeEngine()
+        let texts = (0..<8).map { "Request number \($0) says something of its own, \(String(repeating: "y", count: $0))" }
+        var alone: [[Float]] = []
+        for t in texts { alone.append(try await e.embed([e.tokenize(t)])[0]) }
+        let before = e.decodeCount
+        XCTAssertEqual(before, 8)
+        e.suspendWorker()
+        let results = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (i, t) in texts.enumerated() {
+                let tokens = e.tokenize(t)
+                group.addTask { (i, try await e.embed([tokens])[0]) }
+            }
+            try await waitFor(8, e)
+            e.resumeWorker()
+            var out: [Int: [Float]] = [:]
+            for try await (i, v) in group { out[i] = v }
+            return out
+        }
+        XCTAssertEqual(e.decodeCount - before, 1, "eight waiting requests, one decode")
+        for i in 0..<8 {
+            let v = try XCTUnwrap(results[i])
+            let cos = zip(v, alone[i]).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+            XCTAssertGreaterThan(cos, 0.9999, "request \(i) got its own vector")
+        }
+    }
+
+    func testASmallRequestRidesInABigOnesNextDecode() async throws {
+        let e = try makeEngine(parallel: 4)
+        let big = (0..<11).map { e.tokenize("Input \($0) of the big batch") }
+        e.suspendWorker()
+        async let bigResult = e.embed(big)
+        try await waitFor(1, e)
+        async let small = e.embed([e.tokenize("the small one")])
+        try await waitFor(2, e)
+        e.resumeWorker()
+        let (b, s) = try await (bigResult, small)
+        XCTAssertEqual(b.count, 11)
+        XCTAssertEqual(s.count, 1)
+        // 11 + 1 inputs, 4 per decode: 3 decodes, the small one in the first
+        // (alone after the big one's 3 it would be a fourth).
+        XCTAssertEqual(e.decodeCount, 3)
+    }
+
+    func testACancelledRequestFailsAloneAndFreesItsShare() async throws {
+        let e = try makeEngine()
+        let flag = CancellationFlag()
+        e.suspendWorker()
+        async let cancelled = e.embed([e.tokenize("never embedded")], cancel: flag)
+        try await waitFor(1, e)
+        async let kept = e.embed([e.tokenize("embedded")])
+        try await waitFor(2, e)
+        flag.cancel()
+        e.resumeWorker()
+        let k = try await kept
+        XCTAssertEqual(k.count, 1)
+        do {
+            _ = try await cancelled
+            XCTFail("the cancelled request was embedded")
+        } catch {
+            XCTAssertEqual(error as? EngineError, .invalidRequest("embedding cancelled"))
+        }
+        XCTAssertEqual(e.decodeCount, 1)
+    }
+}

@@ -1,12 +1,14 @@
 import CLlama
 import Foundation
+import Synchronization
 
 /// Embeddings for one loaded embedding model. Many inputs go into one
 /// llama_decode with a sequence id each; llama.cpp pools per sequence as the
 /// model says (mean / cls / last) and vectors come back L2-normalised.
 ///
 /// One serial queue owns the context (a Dispatch worker thread, never the
-/// Swift cooperative pool), so requests run one batch at a time.
+/// Swift cooperative pool); requests waiting at the same time are packed
+/// into shared decodes.
 public final class EmbeddingEngine: @unchecked Sendable {
     public let model: LlamaModel
     public let settings: ContextSettings
@@ -21,6 +23,9 @@ public final class EmbeddingEngine: @unchecked Sendable {
     private let context: LlamaContext
     private let batch: LlamaBatch
     private let queue = DispatchQueue(label: "pendra.embeddings", qos: .userInitiated)
+    /// Requests handed over by any thread, taken by the worker on `queue`.
+    private let arrivals = Mutex<[Job]>([])
+    private let decodes = Mutex(0)
 
     public init(model: LlamaModel, settings: ContextSettings) throws {
         var s = settings
@@ -53,49 +58,105 @@ public final class EmbeddingEngine: @unchecked Sendable {
 
     /// Embeds every input; vector `i` belongs to input `i`. Setting `cancel`
     /// stops the work before its next decode (a timed-out request).
+    /// Requests waiting at the same time share decodes (EmbeddingPacker).
     public func embed(_ inputs: [[Token]], cancel: CancellationFlag? = nil) async throws(EngineError) -> [[Float]] {
         for (i, t) in inputs.enumerated() {
             if t.isEmpty { throw .invalidRequest("input \(i) is empty") }
             if t.count > maxInputTokens { throw .inputTooLong(index: i, tokens: t.count, limit: maxInputTokens) }
         }
+        if inputs.isEmpty { return [] }
         let result: Result<[[Float]], EngineError> = await withCheckedContinuation { c in
-            queue.async { c.resume(returning: self.run(inputs, cancel: cancel)) }
+            let job = Job(inputs: inputs, cancel: cancel) { c.resume(returning: $0) }
+            arrivals.withLock { $0.append(job) }
+            queue.async { self.drain() }
         }
         return try result.get()
     }
 
-    private func run(_ inputs: [[Token]], cancel: CancellationFlag?) -> Result<[[Float]], EngineError> {
-        var out: [[Float]] = []
-        out.reserveCapacity(inputs.count)
-        var start = 0
-        while start < inputs.count {
-            if cancel?.isCancelled == true { return .failure(.invalidRequest("embedding cancelled")) }
-            // Pack inputs while they fit the batch and the sequence ids.
-            var end = start, tokens = 0
-            while end < inputs.count && end - start < settings.parallel && tokens + inputs[end].count <= settings.batchSize {
-                tokens += inputs[end].count
-                end += 1
-            }
-            batch.clear()
-            for (seq, input) in inputs[start..<end].enumerated() {
-                for (pos, t) in input.enumerated() {
-                    batch.add(t, position: pos, sequence: Int32(seq), wantLogits: true)
-                }
-            }
-            let rc = context.decode(batch)
-            defer { context.clearMemory() }
-            guard rc == 0 else { return .failure(.backend("llama_decode returned \(rc) for embeddings")) }
-            for seq in 0..<(end - start) {
-                guard let v = context.sequenceEmbedding(Int32(seq)) else {
-                    return .failure(.backend("no pooled embedding for input \(start + seq)"))
-                }
-                let values = UnsafeBufferPointer(start: v, count: dimensions)
-                out.append(isReranker ? Array(values) : Self.normalized(values))
-            }
-            start = end
+    /// One request's inputs and how far they got. Handed over through
+    /// `arrivals`, then touched only on `queue`.
+    private final class Job: @unchecked Sendable {
+        let inputs: [[Token]]
+        let cancel: CancellationFlag?
+        let finish: (Result<[[Float]], EngineError>) -> Void
+        var vectors: [[Float]]
+        var packed = 0
+        var done = 0
+
+        init(inputs: [[Token]], cancel: CancellationFlag?, finish: @escaping (Result<[[Float]], EngineError>) -> Void) {
+            self.inputs = inputs
+            self.cancel = cancel
+            self.finish = finish
+            self.vectors = Array(repeating: [], count: inputs.count)
         }
-        return .success(out)
     }
+
+    /// Runs every waiting request to its end, taking in the ones that
+    /// arrive meanwhile before each decode. A drain scheduled by a request
+    /// an earlier drain already finished finds nothing to do.
+    private func drain() {
+        var active: [Job] = []
+        while true {
+            active += arrivals.withLock { a in defer { a.removeAll() }; return a }
+            active.removeAll { job in
+                guard job.cancel?.isCancelled == true else { return false }
+                job.finish(.failure(.invalidRequest("embedding cancelled")))
+                return true
+            }
+            guard !active.isEmpty else { return }
+            let pending = active.map { j in j.inputs[j.packed..<min(j.inputs.count, j.packed + settings.parallel)].map(\.count) }
+            let takes = EmbeddingPacker.takes(pending, sequences: settings.parallel, tokens: settings.batchSize)
+            batch.clear()
+            var seats: [(job: Job, input: Int)] = []
+            for (job, take) in zip(active, takes) where take > 0 {
+                for i in job.packed..<(job.packed + take) {
+                    for (pos, t) in job.inputs[i].enumerated() {
+                        batch.add(t, position: pos, sequence: Int32(seats.count), wantLogits: true)
+                    }
+                    seats.append((job, i))
+                }
+                job.packed += take
+            }
+            decodes.withLock { $0 += 1 }
+            let rc = context.decode(batch)
+            var failed: [ObjectIdentifier: EngineError] = [:]
+            if rc != 0 {
+                for (job, _) in seats { failed[ObjectIdentifier(job)] = .backend("llama_decode returned \(rc) for embeddings") }
+            } else {
+                for (seq, seat) in seats.enumerated() {
+                    guard let v = context.sequenceEmbedding(Int32(seq)) else {
+                        failed[ObjectIdentifier(seat.job)] = .backend("no pooled embedding for input \(seat.input)")
+                        continue
+                    }
+                    let values = UnsafeBufferPointer(start: v, count: dimensions)
+                    seat.job.vectors[seat.input] = isReranker ? Array(values) : Self.normalized(values)
+                    seat.job.done += 1
+                }
+            }
+            context.clearMemory()
+            active.removeAll { job in
+                if let e = failed[ObjectIdentifier(job)] {
+                    job.finish(.failure(e))
+                    return true
+                }
+                guard job.done == job.inputs.count else { return false }
+                job.finish(.success(job.vectors))
+                return true
+            }
+        }
+    }
+
+    /// Decodes run since load (tests see requests share them).
+    var decodeCount: Int { decodes.withLock { $0 } }
+
+    /// Holds the worker (tests: let requests pile up, then release them
+    /// together), once the drain in progress, if any, has returned.
+    func suspendWorker() {
+        queue.sync {}
+        queue.suspend()
+    }
+    func resumeWorker() { queue.resume() }
+    var waitingRequests: Int { arrivals.withLock { $0.count } }
 
     static func normalized(_ v: UnsafeBufferPointer<Float>) -> [Float] {
         var sum: Double = 0
