@@ -12,9 +12,10 @@ final class DraftModelDrafterTests: XCTestCase {
         model = try LlamaModel(path: try TestModels.path("tiny-llama.gguf"), gpuLayers: 0)
     }
 
-    private func drafter(cells: Int = 512, slots: Int = 2) throws -> DraftModelDrafter {
+    private func drafter(cells: Int = 512, slots: Int = 2, minProbability: Float = 0) throws -> DraftModelDrafter {
         try DraftModelDrafter(model: model, target: model,
-                              settings: ContextSettings(contextSize: cells, parallel: slots, batchSize: 64, threads: 2))
+                              settings: ContextSettings(contextSize: cells, parallel: slots, batchSize: 64, threads: 2),
+                              minProbability: minProbability)
     }
 
     private func tokens(_ text: String) -> [Token] { model.tokenize(text, addSpecial: true, parseSpecial: false) }
@@ -46,6 +47,15 @@ final class DraftModelDrafterTests: XCTestCase {
         XCTAssertEqual(g3[3]?.count, 1)
         XCTAssertEqual(d.cachedTokens(slot: 1), c, "limit 1: the only guess is never decoded")
         XCTAssertEqual(d.usedCells, a2.count + 1 + c.count)
+    }
+
+    /// p_min: no guess is certain, so a minimum of 1 proposes nothing, and
+    /// the sequence's tokens are still cached for the next call.
+    func testUnlikelyGuessesAreNotProposed() throws {
+        let d = try drafter(minProbability: 1)
+        let a = tokens("The quick brown fox")
+        XCTAssertEqual(d.draft([DraftRequest(id: 1, slot: 0, tokens: a, limit: 4)]), [:])
+        XCTAssertEqual(d.cachedTokens(slot: 0), a)
     }
 
     func testIdleSlotsGiveWayWhenCellsRunShort() throws {

@@ -38,6 +38,8 @@ final class SpeculationConfigTests: XCTestCase {
         XCTAssertEqual(s.maxDraft, 12)
         // The type follows from draft_model when left out.
         XCTAssertEqual(try speculation("\"speculative\": {\"draft_model\": \"/m/d.gguf\"}").draftModel?.maxDraft, 8)
+        XCTAssertEqual(try speculation("\"speculative\": {\"draft_model\": \"/m/d.gguf\", \"p_min\": 0.75}").draftModel?.minProbability, 0.75)
+        XCTAssertEqual(try speculation("\"speculative\": {\"draft_model\": \"/m/d.gguf\"}").draftModel?.minProbability, 0)
     }
 
     func testModelLevelDraftModel() throws {
@@ -81,5 +83,9 @@ final class SpeculationConfigTests: XCTestCase {
         XCTAssertEqual(message("\"speculative\": {\"draft_model\": \"d.gguf\", \"draft_max\": 0}"),
                        "models[0].speculative.draft_max must be at least 1")
         XCTAssertEqual(message("\"speculative\": \"draft\""), "models[0].speculative must be true, false or an object")
+        XCTAssertEqual(message("\"speculative\": {\"draft_model\": \"d.gguf\", \"p_min\": 1.5}"),
+                       "models[0].speculative.p_min must be at most 1.0")
+        XCTAssertEqual(message("\"speculative\": {\"type\": \"ngram\", \"p_min\": 0.5}"),
+                       "models[0].speculative.p_min is for type draft")
     }
 }

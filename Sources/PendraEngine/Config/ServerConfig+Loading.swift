@@ -117,7 +117,7 @@ extension ServerConfig {
 
     /// `speculative`: false / true (n-gram drafting with its defaults) or
     /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2}, or
-    /// {"type": "draft", "draft_model": "small.gguf", "draft_max": 8}. A
+    /// {"type": "draft", "draft_model": "small.gguf", "draft_max": 8, "p_min": 0}. A
     /// model-level `draft_model` is the same draft model: with it, `true` or
     /// no `speculative` means type draft, and `false` turns it off. The draft
     /// model's path stays as written until resolveDraftModels.
@@ -145,6 +145,7 @@ extension ServerConfig {
             if outer != nil || inner != nil {
                 throw f.fail("\(f.at): draft_model is for speculative type draft (ngram drafts from the sequence itself)")
             }
+            if o["p_min"] != nil { throw f.fail("\(s.at).p_min is for type draft") }
             let maxN = try s.int("ngram_max", min: 1, max: 64) ?? 4
             let minN = try s.int("ngram_min", min: 1, max: 64) ?? min(2, maxN)
             guard minN <= maxN else { throw f.fail("\(s.at).ngram_min must be at most ngram_max") }
@@ -153,11 +154,12 @@ extension ServerConfig {
             for k in ["ngram_max", "ngram_min"] where o[k] != nil {
                 throw f.fail("\(s.at).\(k) is for type ngram")
             }
+            let pMin = try s.double("p_min", min: 0, max: 1) ?? 0
             if outer != nil && inner != nil { throw f.fail("\(f.at): give draft_model once, beside speculative or in it") }
             guard capability == .chat else { throw f.fail("\(s.at) is for chat models") }
             guard let path = outer ?? inner else { throw f.fail("\(s.at).draft_model is required for type draft") }
             guard !path.isEmpty else { throw f.fail("\(s.at).draft_model must not be empty") }
-            return SpeculationConfig(draftModel: DraftModelOptions(path: path, maxDraft: draftMax))
+            return SpeculationConfig(draftModel: DraftModelOptions(path: path, maxDraft: draftMax, minProbability: Float(pMin)))
         default:
             throw f.fail("\(s.at).type \"\(type)\" is unknown (use ngram or draft)")
         }

@@ -90,7 +90,8 @@ public final class ChatEngine: @unchecked Sendable {
             guard let draftModel else {
                 throw ModelLoadError.invalid(path: model.path, reason: "speculation with a draft model, but no draft model was loaded")
             }
-            self.drafter = try DraftModelDrafter(model: draftModel, target: model, settings: settings)
+            self.drafter = try DraftModelDrafter(model: draftModel, target: model, settings: settings,
+                                                 minProbability: scheduler.config.speculation.draftModel?.minProbability ?? 0)
         } else {
             self.drafter = nil
         }

@@ -1,4 +1,5 @@
 import CLlama
+import Glibc
 
 /// Guesses from a draft model: a smaller model with the target's vocabulary
 /// continues each sequence greedily, and the target verifies those tokens in
@@ -28,12 +29,14 @@ final class DraftModelDrafter: Drafter {
     /// Guesses at or past this id are not the target's tokens (vocabularies
     /// may differ in size by a little).
     private let targetVocabSize: Int
+    /// Guesses less likely than this (to the draft model) are not proposed.
+    private let minProbability: Float
 
     /// Refuses a draft model whose vocabulary is not the target's
     /// (DraftCompatibility). The context has one sequence per target slot
     /// and the target's cells: a slot never holds more than its sequence
     /// plus this step's guesses, which the target's context also bounds.
-    init(model: LlamaModel, target: LlamaModel, settings: ContextSettings) throws {
+    init(model: LlamaModel, target: LlamaModel, settings: ContextSettings, minProbability: Float = 0) throws {
         if let problem = DraftCompatibility.problem(target: target, draft: model) {
             throw ModelLoadError.invalid(path: model.path, reason: "it cannot draft for \(target.path): \(problem)")
         }
@@ -50,6 +53,7 @@ final class DraftModelDrafter: Drafter {
         self.cached = Array(repeating: [], count: settings.parallel)
         self.lastUsed = Array(repeating: 0, count: settings.parallel)
         self.targetVocabSize = target.vocabSize
+        self.minProbability = minProbability
     }
 
     /// Cells in the draft context.
@@ -136,8 +140,8 @@ final class DraftModelDrafter: Drafter {
 
     /// The draft steps: each takes every run's latest choice as a guess and,
     /// while the run wants more, decodes it (one batch across runs) for the
-    /// next. A run stops at its limit, at an end-of-generation guess, or at
-    /// a token the target does not have.
+    /// next. A run stops at its limit, at an end-of-generation guess, or
+    /// before an unlikely choice or a token the target does not have.
     private func step(_ runs: inout [Run]) {
         while true {
             batch.clear()
@@ -170,10 +174,20 @@ final class DraftModelDrafter: Drafter {
         return true
     }
 
+    /// The draft model's most likely token there; nil when its probability
+    /// is under `minProbability`.
     private func argmax(_ index: Int32) -> Token? {
         guard let logits = context.logits(at: index) else { return nil }
+        let n = model.vocabSize
         var best = 0
-        for i in 1..<model.vocabSize where logits[i] > logits[best] { best = i }
+        for i in 1..<n where logits[i] > logits[best] { best = i }
+        if minProbability > 0 {
+            // p(best) = 1 / sum(exp(l - l_best)).
+            let top = logits[best]
+            var sum: Float = 0
+            for i in 0..<n { sum += expf(logits[i] - top) }
+            if 1 / sum < minProbability { return nil }
+        }
         return Token(best)
     }
 

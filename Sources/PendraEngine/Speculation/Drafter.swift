@@ -33,10 +33,14 @@ public struct DraftModelOptions: Sendable, Equatable {
     public var path: String
     /// Most draft tokens per decode.
     public var maxDraft: Int
+    /// A sequence's guesses stop before the first the draft model gives less
+    /// than this probability (llama.cpp's p_min); 0: they never stop early.
+    public var minProbability: Float
 
-    public init(path: String, maxDraft: Int = 8) {
+    public init(path: String, maxDraft: Int = 8, minProbability: Float = 0) {
         self.path = path
         self.maxDraft = max(1, maxDraft)
+        self.minProbability = min(1, max(0, minProbability))
     }
 }
 
