@@ -57,7 +57,7 @@ class Companion:
     def _run(self, srv):
         body = {"model": DRAFTED, "messages": [{"role": "user", "content": "Tell me a very long story."}],
                 "temperature": 0, "max_tokens": 1500, "ignore_eos": True, "stream": True, "speculative": False}
-        with httpx.stream("POST", srv.url + "/v1/chat/completions", json=body, timeout=120) as r:
+        with httpx.stream("POST", srv.url + "/v1/chat/completions", json=body, timeout=300) as r:
             for _ in r.iter_lines():
                 self.started.set()
                 if self.stop.is_set():
@@ -75,7 +75,7 @@ class Companion:
 
 def greedy(srv, content, **extra) -> str:
     with Companion(srv):
-        r = httpx.post(srv.url + "/v1/chat/completions", timeout=120,
+        r = httpx.post(srv.url + "/v1/chat/completions", timeout=300,
                        json={"model": DRAFTED, "messages": [{"role": "user", "content": content}],
                              "temperature": 0, "max_tokens": 48, **extra})
     assert r.status_code == 200, r.text
@@ -92,8 +92,11 @@ def test_draft_model_speculates_with_the_same_text_and_can_be_refused(srv):
     drafted, accepted = counts(srv)
     assert drafted > 0 and 0 < accepted <= drafted, (drafted, accepted)
     assert fast == plain
-    # A different prompt on a slot whose draft cache holds the last one.
-    other = "Name three colours of the rainbow."
+    # A different prompt on a slot whose draft cache holds the last one. Text
+    # to copy again: free text has near-ties, where the last bits of a
+    # different KV cell placement (rejected guesses free cells that others
+    # take) can change a greedy choice as any change of placement can.
+    other = "Repeat exactly: " + ", ".join(f"{n} apples for table {n}" for n in range(3, 12))
     assert greedy(srv, other) == greedy(srv, other, speculative=False)
     print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {fast[:60]!r}")
 
