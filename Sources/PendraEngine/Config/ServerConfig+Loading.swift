@@ -52,6 +52,7 @@ extension ServerConfig {
             }
             models.append(entry)
         }
+        resolveDraftModels(&models, base: base)
 
         let server = root["server"]?.object ?? [:]
         if let s = root["server"], s.object == nil { throw fail("\"server\" must be an object") }
@@ -111,25 +112,71 @@ extension ServerConfig {
         e.cacheTypeK = try f.cacheType("cache_type_k") ?? .f16
         e.cacheTypeV = try f.cacheType("cache_type_v") ?? .f16
         e.targetITLMilliseconds = try f.double("target_itl_ms") ?? 400
-        e.speculation = try readSpeculation(f)
+        e.speculation = try readSpeculation(f, capability: e.capability)
     }
 
     /// `speculative`: false / true (n-gram drafting with its defaults) or
-    /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2, "adaptive": true}.
-    private static func readSpeculation(_ f: Fields) throws(ConfigError) -> SpeculationConfig {
-        guard let v = f.object["speculative"], !v.isNull else { return .off }
-        if let b = v.bool { return b ? SpeculationConfig(ngram: NgramDrafter()) : .off }
-        guard let o = v.object else { throw f.fail("\(f.at).speculative must be true, false or an object") }
-        let s = Fields(object: o, at: f.at + ".speculative", fail: f.fail)
-        let type = try s.string("type") ?? "ngram"
-        guard type == "ngram" else {
-            throw f.fail("\(f.at).speculative.type \"\(type)\" is unknown (ngram is the one built; a draft model is not)")
+    /// {"type": "ngram", "draft_max": 8, "ngram_max": 4, "ngram_min": 2}, or
+    /// {"type": "draft", "draft_model": "small.gguf", "draft_max": 8, "p_min": 0};
+    /// either with "adaptive" (default true: SpeculationGate). A
+    /// model-level `draft_model` is the same draft model: with it, `true` or
+    /// no `speculative` means type draft, and `false` turns it off. The draft
+    /// model's path stays as written until resolveDraftModels.
+    private static func readSpeculation(_ f: Fields, capability: Capability) throws(ConfigError) -> SpeculationConfig {
+        let outer = try f.string("draft_model")
+        if let outer {
+            guard capability == .chat else { throw f.fail("\(f.at).draft_model is for chat models") }
+            guard !outer.isEmpty else { throw f.fail("\(f.at).draft_model must not be empty") }
         }
-        let maxN = try s.int("ngram_max", min: 1, max: 64) ?? 4
-        let minN = try s.int("ngram_min", min: 1, max: 64) ?? min(2, maxN)
-        guard minN <= maxN else { throw f.fail("\(f.at).speculative.ngram_min must be at most ngram_max") }
-        return SpeculationConfig(ngram: NgramDrafter(maxN: maxN, minN: minN, maxDraft: try s.int("draft_max", min: 1, max: 256) ?? 8),
-                                 adaptive: try s.bool("adaptive") ?? true)
+        let v = f.object["speculative"]
+        if v == nil || v!.isNull {
+            return outer.map { SpeculationConfig(draftModel: DraftModelOptions(path: $0)) } ?? .off
+        }
+        if let b = v!.bool {
+            guard b else { return .off }
+            return outer.map { SpeculationConfig(draftModel: DraftModelOptions(path: $0)) } ?? SpeculationConfig(ngram: NgramDrafter())
+        }
+        guard let o = v!.object else { throw f.fail("\(f.at).speculative must be true, false or an object") }
+        let s = Fields(object: o, at: f.at + ".speculative", fail: f.fail)
+        let inner = try s.string("draft_model")
+        let type = try s.string("type") ?? ((outer ?? inner) != nil ? "draft" : "ngram")
+        let draftMax = try s.int("draft_max", min: 1, max: 256) ?? 8
+        let adaptive = try s.bool("adaptive") ?? true
+        switch type {
+        case "ngram":
+            if outer != nil || inner != nil {
+                throw f.fail("\(f.at): draft_model is for speculative type draft (ngram drafts from the sequence itself)")
+            }
+            if o["p_min"] != nil { throw f.fail("\(s.at).p_min is for type draft") }
+            let maxN = try s.int("ngram_max", min: 1, max: 64) ?? 4
+            let minN = try s.int("ngram_min", min: 1, max: 64) ?? min(2, maxN)
+            guard minN <= maxN else { throw f.fail("\(s.at).ngram_min must be at most ngram_max") }
+            return SpeculationConfig(ngram: NgramDrafter(maxN: maxN, minN: minN, maxDraft: draftMax), adaptive: adaptive)
+        case "draft":
+            for k in ["ngram_max", "ngram_min"] where o[k] != nil {
+                throw f.fail("\(s.at).\(k) is for type ngram")
+            }
+            let pMin = try s.double("p_min", min: 0, max: 1) ?? 0
+            if outer != nil && inner != nil { throw f.fail("\(f.at): give draft_model once, beside speculative or in it") }
+            guard capability == .chat else { throw f.fail("\(s.at) is for chat models") }
+            guard let path = outer ?? inner else { throw f.fail("\(s.at).draft_model is required for type draft") }
+            guard !path.isEmpty else { throw f.fail("\(s.at).draft_model must not be empty") }
+            return SpeculationConfig(draftModel: DraftModelOptions(path: path, maxDraft: draftMax, minProbability: Float(pMin)),
+                                     adaptive: adaptive)
+        default:
+            throw f.fail("\(s.at).type \"\(type)\" is unknown (use ngram or draft)")
+        }
+    }
+
+    /// A draft model names another configured model by id (its file is
+    /// used) or a GGUF path, relative to the config file's folder.
+    private static func resolveDraftModels(_ models: inout [ModelEntry], base: URL) {
+        let paths = Dictionary(models.map { ($0.id, $0.path) }, uniquingKeysWith: { a, _ in a })
+        for i in models.indices {
+            guard let raw = models[i].speculation.draftModel?.path else { continue }
+            models[i].speculation.draftModel?.path = paths[raw]
+                ?? (raw.hasPrefix("/") ? raw : base.appendingPathComponent(raw).standardizedFileURL.path)
+        }
     }
 
     private static func readDefaults(_ f: Fields) throws(ConfigError) -> GenerationDefaults {

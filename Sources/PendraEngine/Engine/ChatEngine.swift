@@ -41,6 +41,9 @@ public final class ChatEngine: @unchecked Sendable {
     // Engine thread only.
     private let context: LlamaContext
     private var scheduler: Scheduler
+    /// The draft model's drafter (speculation type draft); nil: the
+    /// scheduler's own n-gram lookup, or no speculation.
+    private let drafter: DraftModelDrafter?
     private var active: [UInt64: ActiveGeneration] = [:]
     private let batch: LlamaBatch
     private var steps = 0
@@ -59,10 +62,12 @@ public final class ChatEngine: @unchecked Sendable {
     /// allocated on first use.
     private var candidates: UnsafeMutablePointer<llama_token_data>?
 
+    /// `draftModel`: the loaded model of `speculation.draftModel`, needed
+    /// when that is set (and unused on recurrent memory, which never speculates).
     public init(model: LlamaModel, settings: ContextSettings, maxWaiting: Int = 256, prefixCacheCells: Int? = nil,
                 prefixReuse: Bool = true, defaults: GenerationDefaults = GenerationDefaults(),
                 chatTemplate: String? = nil, targetStepSeconds: Double = 0,
-                speculation: SpeculationConfig = .off, hostCacheBytes: Int = 0) throws {
+                speculation: SpeculationConfig = .off, draftModel: LlamaModel? = nil, hostCacheBytes: Int = 0) throws {
         self.model = model
         self.template = try ChatTemplate(source: chatTemplate ?? model.chatTemplate,
                                          bosToken: model.tokenText(model.bos) ?? "",
@@ -81,6 +86,15 @@ public final class ChatEngine: @unchecked Sendable {
             prefixReuse: prefixReuse,
             targetStepSeconds: targetStepSeconds,
             speculation: speculation))
+        if scheduler.config.speculation.draftModel != nil {
+            guard let draftModel else {
+                throw ModelLoadError.invalid(path: model.path, reason: "speculation with a draft model, but no draft model was loaded")
+            }
+            self.drafter = try DraftModelDrafter(model: draftModel, target: model, settings: settings,
+                                                 minProbability: scheduler.config.speculation.draftModel?.minProbability ?? 0)
+        } else {
+            self.drafter = nil
+        }
         self.batch = LlamaBatch(capacity: settings.batchSize)
         published.withLock { $0.kvCellsTotal = cells }
         scheduler.enableHostCache(bytes: hostCacheBytes)
@@ -189,7 +203,10 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     private func step() {
-        var plan = scheduler.schedule(firstPosition: { [context] in context.minPosition(seq: Int32($0)) })
+        // The whole step is timed, scheduling included: a draft model drafts
+        // there, and its cost is part of what a guess costs (SpeculationGate).
+        let started = DispatchTime.now().uptimeNanoseconds
+        var plan = scheduler.schedule(firstPosition: { [context] in context.minPosition(seq: Int32($0)) }, drafter: drafter)
         let rewound = apply(plan)
         if !rewound.isEmpty { plan.entries.removeAll { rewound.contains($0.id) } }
         guard !plan.isEmpty else {
@@ -210,7 +227,6 @@ public final class ChatEngine: @unchecked Sendable {
             $0.waiting = waitingNow
         }
         let decodes = scheduler.decodeCount(plan.entries)
-        let started = DispatchTime.now().uptimeNanoseconds
         drafts = plan.drafts
         decode(plan.entries[...])
         drafts.removeAll(keepingCapacity: true)

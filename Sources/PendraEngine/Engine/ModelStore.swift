@@ -272,11 +272,17 @@ public final class ModelStore: @unchecked Sendable {
             s.swaFull = m.swaFull
             s.cacheTypeK = m.cacheTypeK
             s.cacheTypeV = m.cacheTypeV
+            // Loaded with the target, on the same devices; freed with its engine.
+            // Recurrent targets never speculate, so they load none.
+            var draft: LlamaModel?
+            if let d = m.speculation.draftModel, model.memoryKind != .recurrent {
+                draft = try LlamaModel(path: d.path, gpuLayers: m.gpuLayers, deadline: deadline, tensorSplit: m.tensorSplit)
+            }
             return .chat(try ChatEngine(model: model, settings: s, maxWaiting: config.maxWaiting,
                                         prefixCacheCells: m.prefixCacheCells, prefixReuse: m.prefixCache,
                                         defaults: m.defaults, chatTemplate: template,
                                         targetStepSeconds: m.targetITLMilliseconds / 1000,
-                                        speculation: m.speculation,
+                                        speculation: m.speculation, draftModel: draft,
                                         hostCacheBytes: m.prefixCacheRAMMB << 20))
         case .embedding, .rerank:
             let size = min(context, trained)

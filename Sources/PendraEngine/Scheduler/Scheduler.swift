@@ -82,8 +82,8 @@ public struct Scheduler: Sendable {
     /// How many of a decode's draft tokens the model accepted: sets how many
     /// the sequence's next decodes may carry.
     public mutating func recordDraft(_ id: UInt64, drafted: Int, accepted: Int) {
-        guard let idx = running.firstIndex(where: { $0.id == id }), drafted > 0,
-              let most = config.speculation.ngram?.maxDraft else { return }
+        let most = config.speculation.maxDraft
+        guard let idx = running.firstIndex(where: { $0.id == id }), drafted > 0, most > 0 else { return }
         running[idx].draftRecord.record(drafted: drafted, accepted: accepted)
         let limit = min(running[idx].draftLimit, most)
         if accepted == drafted {
@@ -122,23 +122,26 @@ public struct Scheduler: Sendable {
 
     /// `firstPosition(slot)` is the oldest position llama.cpp's memory still
     /// holds for a slot (llama_memory_seq_pos_min); only sliding-window
-    /// memory asks it.
-    public mutating func schedule(firstPosition: (Int) -> Int = { _ in 0 }) -> StepPlan {
+    /// memory asks it. `drafter` proposes the decodes' draft tokens when the
+    /// config speculates; nil: the config's n-gram lookup, if any. (A draft
+    /// model is a drafter the engine holds: the scheduler only asks it.)
+    public mutating func schedule(firstPosition: (Int) -> Int = { _ in 0 }, drafter: (any Drafter)? = nil) -> StepPlan {
         var plan = StepPlan()
         admit(into: &plan, firstPosition: firstPosition)
-        fill(&plan)
+        let drafter = config.speculation.isOn ? drafter ?? config.speculation.ngram : nil
+        fill(&plan, drafter: drafter)
         // Every running sequence is mid-prefill and the cells are gone: none
         // can move. Push the latest admission back to the queue until one can.
         while plan.entries.isEmpty && running.count > 1,
               let victim = running.max(by: { $0.admission < $1.admission }), let slot = victim.slot {
             preempt(victim.id, slot: slot)
             plan.preempted.append((victim.id, slot))
-            fill(&plan)
+            fill(&plan, drafter: drafter)
         }
         return plan
     }
 
-    private mutating func fill(_ plan: inout StepPlan) {
+    private mutating func fill(_ plan: inout StepPlan, drafter: (any Drafter)?) {
         var budget = config.tokenBudget
         var reserved = 0
         var scheduled = Set<UInt64>()
@@ -153,7 +156,7 @@ public struct Scheduler: Sendable {
             budget -= 1
             reserved += 1
         }
-        addDrafts(&plan, budget: &budget, reserved: &reserved)
+        if let drafter { addDrafts(&plan, drafter: drafter, budget: &budget, reserved: &reserved) }
         // Then prefill chunks with what is left of the budget, paced while
         // streams decode.
         budget = pacer.prefillTokens(decodes: scheduled.count, drafts: plan.drafts.values.reduce(0) { $0 + $1.count },
@@ -176,10 +179,13 @@ public struct Scheduler: Sendable {
 
     /// Lengthens decode entries by draft tokens, within the budget, the
     /// sequence's context and the free cells (no cached prefix is evicted
-    /// for a guess). Before prefill: the running streams come first.
-    private mutating func addDrafts(_ plan: inout StepPlan, budget: inout Int, reserved: inout Int) {
-        guard let drafter = config.speculation.ngram else { return }
-        for i in plan.entries.indices where budget > 0 {
+    /// for a guess). Before prefill: the running streams come first. Every
+    /// drafting sequence is asked for in one call, each with room set aside
+    /// for its whole limit; what a guess leaves unused goes back to prefill.
+    private mutating func addDrafts(_ plan: inout StepPlan, drafter: any Drafter, budget: inout Int, reserved: inout Int) {
+        var requests: [(entry: Int, request: DraftRequest)] = []
+        var left = budget, free = kv.freeCells - reserved
+        for i in plan.entries.indices where left > 0 && free > 0 {
             let e = plan.entries[i]
             guard let r = running.firstIndex(where: { $0.id == e.id }), running[r].speculative,
                   running[r].generatedCount > 0 else { continue }
@@ -191,7 +197,7 @@ public struct Scheduler: Sendable {
                 continue
             }
             let s = running[r]
-            var room = min(budget, kv.freeCells - reserved, config.cells - 1 - s.tokens.count, s.draftLimit)
+            var room = min(left, free, config.cells - 1 - s.tokens.count, s.draftLimit, config.speculation.maxDraft)
             guard room > 0 else { continue }
             if config.speculation.adaptive && !s.gateProbe {
                 // Only as many guesses as pay for themselves. None: after a
@@ -206,7 +212,15 @@ public struct Scheduler: Sendable {
                 }
             }
             running[r].gateProbe = false
-            let guess = drafter.draft(s.tokens, limit: room)
+            requests.append((i, DraftRequest(id: e.id, slot: e.slot, tokens: s.tokens, limit: room)))
+            left -= room
+            free -= room
+        }
+        guard !requests.isEmpty else { return }
+        let guesses = drafter.draft(requests.map(\.request))
+        for (i, request) in requests {
+            guard let r = running.firstIndex(where: { $0.id == request.id }) else { continue }
+            let guess = Array((guesses[request.id] ?? []).prefix(request.limit))
             guard !guess.isEmpty else {
                 running[r].draftPause = min(16, 1 << min(running[r].draftMisses, 4))
                 running[r].draftMisses += 1
@@ -215,7 +229,7 @@ public struct Scheduler: Sendable {
             running[r].draftMisses = 0
             plan.entries[i].count += guess.count
             plan.entries[i].drafted = guess.count
-            plan.drafts[e.id] = guess
+            plan.drafts[request.id] = guess
             budget -= guess.count
             reserved += guess.count
         }

@@ -4,7 +4,7 @@
 /// written back with one change, a quoted tool result), and there the guess
 /// is right for long runs. Where it is wrong the target model's own sample
 /// replaces it, so the output does not change, only the speed.
-public struct NgramDrafter: Sendable, Equatable {
+public struct NgramDrafter: Drafter, Sendable, Equatable {
     /// Longest and shortest n-gram matched, longest first.
     public var maxN: Int
     public var minN: Int
@@ -50,19 +50,14 @@ public struct NgramDrafter: Sendable, Equatable {
     }
 }
 
-/// How a model speculates (config `speculative`).
-public struct SpeculationConfig: Sendable, Equatable {
-    /// nil: no speculation.
-    public var ngram: NgramDrafter?
-    /// Drafts only as long as they pay on this machine (SpeculationGate);
-    /// false: every draft found is verified (tests, measurements).
-    public var adaptive: Bool
-
-    public init(ngram: NgramDrafter? = nil, adaptive: Bool = true) {
-        self.ngram = ngram
-        self.adaptive = adaptive
+extension NgramDrafter {
+    /// Each request searched on its own: a lookup has nothing to share.
+    public func draft(_ requests: [DraftRequest]) -> [UInt64: [Token]] {
+        var out: [UInt64: [Token]] = [:]
+        for r in requests {
+            let guess = draft(r.tokens, limit: r.limit)
+            if !guess.isEmpty { out[r.id] = guess }
+        }
+        return out
     }
-
-    public static let off = SpeculationConfig()
-    public var isOn: Bool { ngram != nil }
 }
