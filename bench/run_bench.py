@@ -808,22 +808,21 @@ def main(argv: list[str] | None = None) -> int:
             # prefix_cache_ram_mb (idle slots are saved to it and cleared on a
             # new task, --cache-idle-slots being on by default).
             ctx = p["ctx"] if capability == "chat" else p["sessions_ctx"]
-            cmd = [str(args.llama_server), "-m", str(model), "-a", chat_id, "-c", str(ctx),
+            cmd = [str(binary), "-m", str(model), "-a", chat_id, "-c", str(ctx),
                    "-np", str(p["parallel"]), "-b", str(p["batch"]), "-ub", str(min(512, p["batch"])),
                    "--jinja", "--cache-ram", str(p["cache_ram_mib"])] + common
         elif capability == "parity":
-            cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
+            cmd = [str(binary), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
                    "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + common
         elif capability == "spec-edit":
-            cmd = [str(args.llama_server), "-m", str(parity_model), "-a", chat_id, "-c", "8192", "-np", "1",
+            cmd = [str(binary), "-m", str(parity_model), "-a", chat_id, "-c", "8192", "-np", "1",
                    "-b", "512", "-ub", "512", "--jinja"] + spec_edit.LLAMA_SPEC_FLAGS + common
         else:
             assert embed
             # Pendra's embedding context: max(context_size, batch_size) cells,
             # batch = micro-batch = 2048, 16 sequences.
-            cmd = [str(args.llama_server), "-m", str(embed.resolve()), "-a", embed_id, "--embeddings",
+            cmd = [str(binary), "-m", str(embed.resolve()), "-a", embed_id, "--embeddings",
                    "-c", "2048", "-np", "16", "-b", "2048", "-ub", "2048"] + common
-        cmd[0] = str(binary)
         return Server(label, cmd, logdir / f"{label}-{capability}.log"), wait_llama(port)
 
     factories = {"pendra": pendra_server, "llama-server": llama_server}

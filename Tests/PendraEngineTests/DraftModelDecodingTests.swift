@@ -29,26 +29,12 @@ final class DraftModelDecodingTests: XCTestCase {
     }
 
     private func request(_ e: ChatEngine, _ content: String, speculative: Bool = true, max: Int = 64) throws -> GenerationRequest {
-        let text = try e.template.render(messages: [ChatMessage(role: "user", content: content)], tools: [],
-                                         addGenerationPrompt: true)
-        var r = GenerationRequest(prompt: e.model.tokenize(text, addSpecial: false, parseSpecial: true),
-                                  sampling: .greedy, maxTokens: max)
-        r.speculative = speculative
-        return r
+        try e.greedyChatRequest(content, speculative: speculative, maxTokens: max)
     }
 
-    /// Keeps every step's batch at two tokens or more, so the target's
-    /// matmul kernel is the same with and without drafts (see
-    /// SpeculativeDecodingTests.companion).
-    private func companion(_ e: ChatEngine) throws -> GenerationStream {
-        var r = GenerationRequest(prompt: e.model.tokenize("Once upon a time, in a land far away,", addSpecial: true, parseSpecial: false),
-                                  sampling: .greedy, maxTokens: 400, ignoreEOS: true)
-        r.speculative = false
-        return try e.submit(r)
-    }
-
+    /// With the companion stream beside it (ChatEngine.companionStream).
     private func run(_ e: ChatEngine, _ r: GenerationRequest) async throws -> (text: String, result: GenerationResult) {
-        let c = try companion(e)
+        let c = try e.companionStream()
         let out = await try e.submit(r).collect()
         e.cancel(c.id)
         _ = await c.collect()

@@ -52,8 +52,9 @@ final class EmbeddingEngineTests: XCTestCase {
 
 /// Requests waiting together share decodes, and keep their own vectors.
 final class EmbeddingSharingTests: XCTestCase {
+    // The real all-MiniLM-L6-v2: each request's vector is a meaningful one.
     private func makeEngine(parallel: Int = 16) throws -> EmbeddingEngine {
-        let model = try LlamaModel(path: try TestModels.path("tiny-bert-embed.gguf"), gpuLayers: 0)
+        let model = try LlamaModel(path: try TestModels.path("all-minilm-l6-v2.gguf"), gpuLayers: 0)
         return try EmbeddingEngine(model: model, settings: ContextSettings(contextSize: 512, parallel: parallel, batchSize: 2048, threads: 2))
     }
 

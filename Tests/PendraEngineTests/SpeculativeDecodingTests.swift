@@ -24,36 +24,18 @@ final class SpeculativeDecodingTests: XCTestCase {
     }
 
     private func request(_ e: ChatEngine, speculative: Bool, max: Int = 80) throws -> GenerationRequest {
-        let messages = [ChatMessage(role: "user", content: "Copy this code exactly, then stop:\n\n\(Self.source)")]
-        let text = try e.template.render(messages: messages, tools: [], addGenerationPrompt: true)
-        var r = GenerationRequest(prompt: e.model.tokenize(text, addSpecial: false, parseSpecial: true),
-                                  sampling: .greedy, maxTokens: max)
-        r.speculative = speculative
-        return r
-    }
-
-    /// A stream that keeps every step's batch at two or more tokens. On CPU
-    /// llama.cpp computes a one-token batch with another matmul kernel than a
-    /// larger one (llamafile's sgemm needs n >= 2), so a lone stream's logits
-    /// differ in the last bits from the same stream's in any larger batch:
-    /// with a neighbour in continuous batching as much as with drafts. The
-    /// companion fixes the kernel, so the comparison sees only speculation.
-    private func companion(_ e: ChatEngine) throws -> GenerationStream {
-        var r = GenerationRequest(prompt: e.model.tokenize("Once upon a time, in a land far away,", addSpecial: true, parseSpecial: false),
-                                  sampling: .greedy, maxTokens: 400, ignoreEOS: true)
-        r.speculative = false
-        return try e.submit(r)
+        try e.greedyChatRequest("Copy this code exactly, then stop:\n\n\(Self.source)", speculative: speculative, maxTokens: max)
     }
 
     func testGreedyOutputIsIdenticalWithAndWithoutDrafts() async throws {
         let e = try engine(speculation: SpeculationConfig(ngram: NgramDrafter(), adaptive: false))
         defer { e.shutdown() }
-        var c = try companion(e)
+        var c = try e.companionStream()
         let plain = await try e.submit(try request(e, speculative: false)).collect()
         e.cancel(c.id)
         _ = await c.collect()
         XCTAssertEqual(e.snapshot.draftedTokens, 0, "the request opted out")
-        c = try companion(e)
+        c = try e.companionStream()
         let fast = await try e.submit(try request(e, speculative: true)).collect()
         e.cancel(c.id)
         _ = await c.collect()

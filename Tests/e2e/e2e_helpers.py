@@ -39,3 +39,15 @@ def sse_data(lines) -> list:
 
 def user(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
+
+
+def speculative_counts(url: str, model: str) -> tuple[float, float]:
+    """A model's drafted and accepted tokens from /metrics."""
+    text = httpx.get(url + "/metrics", timeout=30).text
+
+    def value(name: str) -> float:
+        for line in text.splitlines():
+            if line.startswith(name + "{") and f'model="{model}"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"{name} for {model} missing from /metrics")
+    return value("pendra_speculative_drafted_tokens"), value("pendra_speculative_accepted_tokens")

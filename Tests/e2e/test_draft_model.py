@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from conftest import _model_entry, _start
+from e2e_helpers import speculative_counts
 
 SMOL = "smollm2:135m"
 DRAFTED = "smollm2-drafted:135m"
@@ -31,16 +32,6 @@ def srv(tmp_path_factory, models_dir):
     s = _start("draft", {"server": {"worker_name": "e2e-draft"}, "models": models}, tmp_path_factory)
     yield s
     s.stop()
-
-
-def counts(srv) -> tuple[float, float]:
-    text = httpx.get(srv.url + "/metrics", timeout=30).text
-    def value(name):
-        for line in text.splitlines():
-            if line.startswith(name + "{") and f'model="{DRAFTED}"' in line:
-                return float(line.rsplit(" ", 1)[1])
-        raise AssertionError(f"{name} for {DRAFTED} missing from /metrics")
-    return value("pendra_speculative_drafted_tokens"), value("pendra_speculative_accepted_tokens")
 
 
 class Companion:
@@ -87,9 +78,9 @@ def test_draft_model_speculates_with_the_same_text_and_can_be_refused(srv):
     ask = f"Repeat these lines exactly:\n{lines}"
     plain = greedy(srv, ask, speculative=False)
     assert plain
-    assert counts(srv) == (0, 0), "the opted-out request drafted"
+    assert speculative_counts(srv.url, DRAFTED) == (0, 0), "the opted-out request drafted"
     fast = greedy(srv, ask)
-    drafted, accepted = counts(srv)
+    drafted, accepted = speculative_counts(srv.url, DRAFTED)
     assert drafted > 0 and 0 < accepted <= drafted, (drafted, accepted)
     assert fast == plain
     # A different prompt on a slot whose draft cache holds the last one. Text

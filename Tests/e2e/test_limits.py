@@ -56,12 +56,18 @@ def test_embedding_timeout_is_a_504_at_the_deadline(limited):
         assert used < 0.4, f"the abandoned batch kept running: {used:.2f} s of CPU in 2 s"
         # And the engine answers again. The deadline is short: on a machine
         # loaded by other work even one input can take longer, so retry.
-        start = time.monotonic()
-        while True:
-            r = h.post("/v1/embeddings", json={"model": EMBED_MODEL, "input": "after"})
-            if r.status_code == 200 or time.monotonic() - start > 60:
-                break
+        r = _until_ok(lambda: h.post("/v1/embeddings", json={"model": EMBED_MODEL, "input": "after"}), within=60)
         assert r.status_code == 200, r.text
+
+
+def _until_ok(send, within: float, pause: float = 0.0):
+    """`send()` again until it answers 200 or `within` seconds pass; the last response."""
+    start = time.monotonic()
+    while True:
+        r = send()
+        if r.status_code == 200 or time.monotonic() - start > within:
+            return r
+        time.sleep(pause)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -97,11 +103,7 @@ def test_tokens_reserved_at_admission_and_refunded(limited):
         # The first was cut after a token or two: the unused part comes back as soon as
         # it ends. Refilling alone would take (256 - 144) / (400/60) = 17 s.
         start = time.monotonic()
-        while True:
-            r = _first_chunk(h, body)
-            if r.status_code == 200 or time.monotonic() - start > 10:
-                break
-            time.sleep(0.5)
+        r = _until_ok(lambda: _first_chunk(h, body), within=10, pause=0.5)
         assert r.status_code == 200, r.text
         print(f"\nreservation refunded within {time.monotonic() - start:.1f} s")
 
@@ -145,11 +147,7 @@ def test_two_requests_sharing_a_request_id_both_get_their_refund(shared_ids):
         # with one lost, the bucket holds ~600 and refills 1000/60 a second.
         big = {**body, "max_tokens": 750}
         start = time.monotonic()
-        while True:
-            r = _first_chunk(h3, big)
-            if r.status_code == 200 or time.monotonic() - start > 5:
-                break
-            time.sleep(0.25)
+        r = _until_ok(lambda: _first_chunk(h3, big), within=5, pause=0.25)
         assert r.status_code == 200, r.text
         print(f"\nboth reservations refunded within {time.monotonic() - start:.1f} s")
 

@@ -15,6 +15,7 @@ import pytest
 
 from anthropic_helpers import sdk
 from conftest import _model_entry, _start
+from e2e_helpers import speculative_counts
 
 SMOL = "smollm2:135m"
 GEMMA = "gemma3:270m"
@@ -121,16 +122,6 @@ def test_gemma3_multi_turn_conversation_reuses_and_answers(real):
             assert body["usage"]["prompt_tokens_details"]["cached_tokens"] > 0
 
 
-def spec_counts(srv) -> tuple[float, float]:
-    text = httpx.get(srv.url + "/metrics", timeout=30).text
-    def value(name):
-        for line in text.splitlines():
-            if line.startswith(name + "{") and f'model="{SPEC}"' in line:
-                return float(line.rsplit(" ", 1)[1])
-        raise AssertionError(f"{name} for {SPEC} missing from /metrics")
-    return value("pendra_speculative_drafted_tokens"), value("pendra_speculative_accepted_tokens")
-
-
 def test_speculative_decoding_drafts_from_the_prompt_and_can_be_refused_per_request(real):
     """A model configured with `speculative: true`: copying text from the
     prompt makes it draft and accept tokens (counted in /metrics); a request
@@ -146,9 +137,9 @@ def test_speculative_decoding_drafts_from_the_prompt_and_can_be_refused_per_requ
     ant = sdk(real).messages.create(model=SPEC, max_tokens=16, messages=[{"role": "user", "content": ask}],
                                     extra_body={"speculative": False})
     assert ant.usage.output_tokens > 0
-    assert spec_counts(real) == (0, 0)
+    assert speculative_counts(real.url, SPEC) == (0, 0)
     on = oa.chat.completions.create(model=SPEC, messages=[{"role": "user", "content": ask}], temperature=0, max_tokens=48)
-    drafted, accepted = spec_counts(real)
+    drafted, accepted = speculative_counts(real.url, SPEC)
     assert drafted > 0 and 0 < accepted <= drafted, (drafted, accepted)
     print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {on.choices[0].message.content[:60]!r}")
     r = httpx.post(real.url + "/v1/chat/completions", timeout=60,
