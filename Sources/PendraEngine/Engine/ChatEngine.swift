@@ -221,11 +221,7 @@ public final class ChatEngine: @unchecked Sendable {
         let runningBefore = scheduler.running.count
         // Admissions show before their first token does: a client that got
         // a token and then reads /health sees itself running.
-        let waitingNow = scheduler.waiting.count
-        published.withLock {
-            $0.running = runningBefore
-            $0.waiting = waitingNow
-        }
+        publishCounts()
         let decodes = scheduler.decodeCount(plan.entries)
         drafts = plan.drafts
         decode(plan.entries[...])
@@ -475,12 +471,18 @@ public final class ChatEngine: @unchecked Sendable {
         guard let g = active.removeValue(forKey: id) else { return }
         // The counts first: a client that has its last event and then reads
         // /health, /metrics or the dashboard must not see itself still running.
-        published.withLock {
-            $0.running = scheduler.running.count
-            $0.waiting = scheduler.waiting.count
-            $0.kvCellsUsed = scheduler.kv.usedCells
-        }
+        publishCounts()
         g.finish(reason, now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    /// The sequence counts and cells in use, ahead of the step's full snapshot.
+    private func publishCounts() {
+        let running = scheduler.running.count, waiting = scheduler.waiting.count, used = scheduler.kv.usedCells
+        published.withLock {
+            $0.running = running
+            $0.waiting = waiting
+            $0.kvCellsUsed = used
+        }
     }
 
     private func publish(batchTokens: Int) {
