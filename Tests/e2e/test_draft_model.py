@@ -16,6 +16,7 @@ from e2e_helpers import speculative_counts
 SMOL = "smollm2:135m"
 DRAFTED = "smollm2-drafted:135m"
 BAD = "smollm2-bad-draft:135m"
+TINY = "tiny-llama:e2e"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,8 @@ def srv(tmp_path_factory, models_dir):
                      speculative={"draft_max": 6, "adaptive": False}),
         _model_entry(BAD, smol, "chat", context_size=1024, parallel=1, preload=False,
                      draft_model=str(models_dir / "tiny-llama.gguf")),
+        # Never loaded: only its KV estimate at BAD's size is read.
+        _model_entry(TINY, models_dir / "tiny-llama.gguf", "chat", context_size=1024, parallel=1, preload=False),
     ]
     s = _start("draft", {"server": {"worker_name": "e2e-draft"}, "models": models}, tmp_path_factory)
     yield s
@@ -90,6 +93,19 @@ def test_draft_model_speculates_with_the_same_text_and_can_be_refused(srv):
     other = "Repeat exactly: " + ", ".join(f"{n} apples for table {n}" for n in range(3, 12))
     assert greedy(srv, other) == greedy(srv, other, speculative=False)
     print(f"\ndrafted {drafted:.0f}, accepted {accepted:.0f}: {fast[:60]!r}")
+
+
+def test_the_memory_estimate_before_a_load_counts_the_draft_model(srv, models_dir):
+    """The budget check before a load adds the draft model's weights and its
+    KV cells (the target's count) to the target's own."""
+    data = {e["id"]: e for e in httpx.get(srv.url + "/api/v1/catalogue").json()["data"]}
+    smol_file = (models_dir / "smollm2-135m-instruct.gguf").stat().st_size
+    tiny_file = (models_dir / "tiny-llama.gguf").stat().st_size
+    smol_kv = data[BAD]["kv_cache"]["estimated_bytes"]
+    assert smol_kv == 1024 * 30 * 2 * 3 * 64 * 2
+    tiny_kv = data[TINY]["kv_cache"]["estimated_bytes"]
+    assert data[TINY]["memory"]["estimated_bytes"] == tiny_file + tiny_kv
+    assert data[BAD]["memory"]["estimated_bytes"] == smol_file + smol_kv + tiny_file + tiny_kv
 
 
 def test_a_draft_model_with_another_vocabulary_fails_the_load(srv):

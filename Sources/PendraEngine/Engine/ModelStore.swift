@@ -70,6 +70,8 @@ public final class ModelStore: @unchecked Sendable {
     public let config: ServerConfig
     /// GGUF header facts per model id (nil when the file could not be read).
     public let info: [String: GGUFFile]
+    /// Headers of the draft models, by the id of the model they draft for.
+    let draftInfo: [String: GGUFFile]
     private let lock = NSLock()
     private var loaded: [String: Loaded] = [:]
     /// Loads run here, one at a time, never on Swift's cooperative pool.
@@ -89,8 +91,13 @@ public final class ModelStore: @unchecked Sendable {
     public init(config: ServerConfig) {
         self.config = config
         var info: [String: GGUFFile] = [:]
-        for m in config.models { info[m.id] = try? GGUFFile.read(path: m.path) }
+        var drafts: [String: GGUFFile] = [:]
+        for m in config.models {
+            info[m.id] = try? GGUFFile.read(path: m.path)
+            if let d = m.speculation.draftModel { drafts[m.id] = try? GGUFFile.read(path: d.path) }
+        }
         self.info = info
+        self.draftInfo = drafts
     }
 
     public var ids: [String] { config.models.map(\.id) }
@@ -202,16 +209,23 @@ public final class ModelStore: @unchecked Sendable {
         }
     }
 
-    /// Memory a model will take before it is loaded: weights from the file,
-    /// the KV cache from its header, and llama.cpp's output buffer; compute
-    /// buffers are only known after the load.
+    /// Memory a model will take before it is loaded: weights from the file
+    /// and the KV cache from its header, the draft model's the same way
+    /// (its context has the target's cells and a full sliding window, see
+    /// DraftModelDrafter); compute buffers are only known after the load.
     public func estimatedBytes(_ m: ModelEntry) -> UInt64 {
         guard let f = info[m.id] else { return 0 }
-        let kv = m.capability == .chat
-            ? f.kvCacheEstimate(context: contextSize(m), parallel: m.parallel, typeK: m.cacheTypeK,
-                                typeV: m.cacheTypeV, swaFull: m.swaFull)?.total ?? 0
-            : 0
-        return f.fileSize + kv
+        guard m.capability == .chat else { return f.fileSize }
+        let cells = contextSize(m)
+        let kv = f.kvCacheEstimate(context: cells, parallel: m.parallel, typeK: m.cacheTypeK,
+                                   typeV: m.cacheTypeV, swaFull: m.swaFull)?.total ?? 0
+        var draft: UInt64 = 0
+        // (A recurrent target loads no draft; its estimate errs high.)
+        if let d = draftInfo[m.id] {
+            draft = d.fileSize + (d.kvCacheEstimate(context: cells, parallel: m.parallel, typeK: m.cacheTypeK,
+                                                    typeV: m.cacheTypeV, swaFull: true)?.total ?? 0)
+        }
+        return f.fileSize + kv + draft
     }
 
     /// KV cells (chat) or tokens per input (embedding) the model is served with.
