@@ -107,6 +107,23 @@ final class EmbeddingSharingTests: XCTestCase {
         XCTAssertEqual(e.decodeCount, 3)
     }
 
+    func testManyShortInputsSplitIntoDecodesOfTheTokenTarget() async throws {
+        // 64 sequence ids, but 40 inputs of n tokens go in decodes of at most
+        // 512 tokens, each input's vector the one it gets alone.
+        let e = try makeEngine(parallel: 64)
+        let inputs = (0..<40).map { e.tokenize("Sentence \($0 % 10) is about the weather today, the rain in the hills and the wind over the sea by the old harbour") }
+        let n = inputs[0].count
+        XCTAssertTrue(inputs.allSatisfy { $0.count == n })
+        let lone = try await e.embed([inputs[7]])[0]
+        let before = e.decodeCount
+        let all = try await e.embed(inputs)
+        let perDecode = 512 / n
+        XCTAssertLessThan(perDecode, 40, "inputs this short would all fit one decode anyway")
+        XCTAssertEqual(e.decodeCount - before, (40 + perDecode - 1) / perDecode)
+        let cos = zip(all[7], lone).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+        XCTAssertGreaterThan(cos, 0.9999)
+    }
+
     func testACancelledRequestFailsAloneAndFreesItsShare() async throws {
         let e = try makeEngine()
         let flag = CancellationFlag()

@@ -8,7 +8,9 @@ enum EmbeddingPacker {
     /// How many of each request's next inputs (their token counts, in
     /// order, `pending[j]`) the decode takes, within `sequences` sequence
     /// ids and `tokens` tokens. A request's inputs stay in order; one that
-    /// does not fit ends that request's share of this decode.
+    /// does not fit ends that request's share of this decode. The first
+    /// input is taken whatever its length (the caller has checked it fits
+    /// one decode), so `tokens` may be a target below the batch size.
     static func takes(_ pending: [[Int]], sequences: Int, tokens: Int) -> [Int] {
         var take = Array(repeating: 0, count: pending.count)
         var blocked = Array(repeating: false, count: pending.count)
@@ -17,7 +19,7 @@ enum EmbeddingPacker {
         while progressed && seqs < sequences {
             progressed = false
             for j in pending.indices where !blocked[j] && seqs < sequences {
-                guard take[j] < pending[j].count, used + pending[j][take[j]] <= tokens else {
+                guard take[j] < pending[j].count, used == 0 || used + pending[j][take[j]] <= tokens else {
                     blocked[j] = true
                     continue
                 }
