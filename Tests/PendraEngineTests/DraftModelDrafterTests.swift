@@ -12,10 +12,37 @@ final class DraftModelDrafterTests: XCTestCase {
         model = try LlamaModel(path: try TestModels.path("tiny-llama.gguf"), gpuLayers: 0)
     }
 
-    private func drafter(cells: Int = 512, slots: Int = 2, minProbability: Float = 0) throws -> DraftModelDrafter {
+    private func drafter(cells: Int = 512, slots: Int = 2, batch: Int = 256, minProbability: Float = 0) throws -> DraftModelDrafter {
         try DraftModelDrafter(model: model, target: model,
-                              settings: ContextSettings(contextSize: cells, parallel: slots, batchSize: 64, threads: 2),
+                              settings: ContextSettings(contextSize: cells, parallel: slots, batchSize: batch, threads: 2),
                               minProbability: minProbability)
+    }
+
+    /// A long prompt fills the draft cache one micro-batch per call, the
+    /// other slot's few missing tokens first; until it is in, its answer is
+    /// empty ("not ready"), never a guess from half a prompt.
+    func testALongPromptCatchesUpOneMicroBatchPerCall() throws {
+        let d = try drafter(batch: 16)
+        XCTAssertEqual(d.catchUpPerCall, 16)
+        let short = tokens("Hello there")
+        let long = tokens(String(repeating: "The river runs past the mill and the old stone bridge. ", count: 4))
+        XCTAssertGreaterThan(long.count, 32)
+        XCTAssertLessThan(long.count, 64)
+        let first = d.draft([DraftRequest(id: 1, slot: 0, tokens: long, limit: 2),
+                             DraftRequest(id: 2, slot: 1, tokens: short, limit: 2)])
+        XCTAssertEqual(first[2]?.count, 2, "the short one is caught up and drafted")
+        XCTAssertEqual(first[1], [], "the long one is not ready")
+        XCTAssertEqual(d.cachedTokens(slot: 0), Array(long.prefix(16 - short.count)))
+        var calls = 1
+        var answer = first[1]
+        while answer == [] {
+            answer = d.draft([DraftRequest(id: 1, slot: 0, tokens: long, limit: 2)])[1]
+            calls += 1
+            XCTAssertLessThanOrEqual(calls, 5)
+        }
+        XCTAssertEqual(answer?.count, 2)
+        XCTAssertEqual(calls, 1 + (long.count - (16 - short.count) + 15) / 16)
+        XCTAssertEqual(Array(d.cachedTokens(slot: 0).prefix(long.count)), long)
     }
 
     private func tokens(_ text: String) -> [Token] { model.tokenize(text, addSpecial: true, parseSpecial: false) }

@@ -80,6 +80,24 @@ final class SchedulerDrafterTests: XCTestCase {
         XCTAssertEqual(plan.drafts, [1: [50, 51]])
     }
 
+    /// An empty answer (a draft model still filling its cache) is no miss:
+    /// the sequence is asked again at the very next step.
+    func testAnEmptyAnswerIsAskedAgainNextStep() throws {
+        var s = Scheduler(config: SchedulerConfig(slots: 2, tokenBudget: 64, maxWaiting: 4, cells: 512, speculation: draftModel))
+        try decoding(&s, speculative: [true])
+        let d = ScriptedDrafter()
+        d.answers = [1: []]
+        var plan = s.schedule(drafter: d)
+        XCTAssertTrue(plan.drafts.isEmpty)
+        XCTAssertEqual(plan.entries.map(\.count), [1])
+        s.completeStep(plan)
+        s.appendSampled(1, 21)
+        d.answers = [1: [50]]
+        plan = s.schedule(drafter: d)
+        XCTAssertEqual(d.calls.count, 2)
+        XCTAssertEqual(plan.drafts, [1: [50]])
+    }
+
     /// A drafter is asked only when the config speculates (recurrent memory
     /// turns it off), and a draft-model config without the drafter drafts nothing.
     func testOnlyWhenTheConfigSpeculates() throws {

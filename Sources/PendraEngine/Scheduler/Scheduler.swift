@@ -220,12 +220,13 @@ public struct Scheduler: Sendable {
         let guesses = drafter.draft(requests.map(\.request))
         for (i, request) in requests {
             guard let r = running.firstIndex(where: { $0.id == request.id }) else { continue }
-            let guess = Array((guesses[request.id] ?? []).prefix(request.limit))
-            guard !guess.isEmpty else {
+            guard let found = guesses[request.id] else {
                 running[r].draftPause = min(16, 1 << min(running[r].draftMisses, 4))
                 running[r].draftMisses += 1
                 continue
             }
+            let guess = Array(found.prefix(request.limit))
+            guard !guess.isEmpty else { continue }  // not ready: asked again next step
             running[r].draftMisses = 0
             plan.entries[i].count += guess.count
             plan.entries[i].drafted = guess.count

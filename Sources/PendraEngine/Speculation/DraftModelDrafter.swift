@@ -31,6 +31,8 @@ final class DraftModelDrafter: Drafter {
     private let targetVocabSize: Int
     /// Guesses less likely than this (to the draft model) are not proposed.
     private let minProbability: Float
+    /// Most missing tokens one call decodes (see catchUp).
+    let catchUpPerCall: Int
 
     /// Refuses a draft model whose vocabulary is not the target's
     /// (DraftCompatibility). The context has one sequence per target slot
@@ -54,6 +56,7 @@ final class DraftModelDrafter: Drafter {
         self.lastUsed = Array(repeating: 0, count: settings.parallel)
         self.targetVocabSize = target.vocabSize
         self.minProbability = minProbability
+        self.catchUpPerCall = max(1, settings.microBatchSize)
     }
 
     /// Cells in the draft context.
@@ -85,7 +88,10 @@ final class DraftModelDrafter: Drafter {
         }
         step(&runs)
         var out: [UInt64: [Token]] = [:]
-        for r in runs where !r.guess.isEmpty { out[r.id] = r.guess }
+        for r in runs {
+            if !r.guess.isEmpty { out[r.id] = r.guess }
+            else if cached[r.slot].count < r.tokens.count { out[r.id] = [] }  // still catching up
+        }
         return out
     }
 
@@ -115,15 +121,28 @@ final class DraftModelDrafter: Drafter {
         return runs
     }
 
-    /// Decodes every run's missing tokens, as few batches as the batch size
-    /// allows; each run's first guess is read right after the batch that
-    /// held its last token (a later decode replaces the logits).
+    /// Decodes the runs' missing tokens, at most `catchUpPerCall` of them
+    /// in all, the runs missing fewest first: a stream already drafting needs
+    /// one or a few, while a sequence met for the first time brings its whole
+    /// prompt, which then fills the draft cache over several steps (one
+    /// micro-batch each) instead of lengthening one step by all of it. A run
+    /// not caught up is not drafted this call. Each run's first guess is
+    /// read right after the batch that held its last token (a later decode
+    /// replaces the logits).
     private func catchUp(_ runs: inout [Run]) -> Bool {
+        var left = catchUpPerCall
+        var grant = Array(repeating: 0, count: runs.count)
+        for i in runs.indices.sorted(by: { missing(runs[$0]) < missing(runs[$1]) }) {
+            grant[i] = min(missing(runs[i]), left)
+            left -= grant[i]
+        }
         batch.clear()
         var last: [(run: Int, index: Int32)] = []
         for i in runs.indices {
             let r = runs[i]
-            for pos in cached[r.slot].count..<r.tokens.count {
+            let start = cached[r.slot].count, end = start + grant[i]
+            if end < r.tokens.count { runs[i].done = true }
+            for pos in start..<end {
                 if batch.isFull {
                     guard decode(&runs, reading: last) else { return false }
                     last.removeAll(keepingCapacity: true)
@@ -133,10 +152,12 @@ final class DraftModelDrafter: Drafter {
                 let index = batch.add(r.tokens[pos], position: pos, sequence: Int32(r.slot), wantLogits: isLast)
                 if isLast { last.append((i, index)) }
             }
-            cached[r.slot] = r.tokens
+            cached[r.slot] = Array(r.tokens.prefix(end))
         }
         return batch.count == 0 || decode(&runs, reading: last)
     }
+
+    private func missing(_ r: Run) -> Int { r.tokens.count - cached[r.slot].count }
 
     /// The draft steps: each takes every run's latest choice as a guess and,
     /// while the run wants more, decodes it (one batch across runs) for the
