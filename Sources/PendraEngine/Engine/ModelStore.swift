@@ -53,6 +53,10 @@ public final class ModelStore: @unchecked Sendable {
         /// Last time its engine was handed to a caller, who may not have
         /// submitted yet: such a model is not idle.
         var handedOut: Date
+        /// Hand-outs so far (the load counts as one): a caller that knows
+        /// the number of its own hand-out can tell whether anyone got the
+        /// engine after it (unloadIfIdle).
+        var handOuts: UInt64 = 1
         var preloaded: Bool
         var bytes: UInt64 { memory.total }
 
@@ -122,12 +126,17 @@ public final class ModelStore: @unchecked Sendable {
 
     /// The engine for a model, loading it first if needed.
     public func engine(for id: String, capability: Capability) async throws(ModelStoreError) -> Engine {
+        try await handOut(id, capability: capability).engine
+    }
+
+    /// The engine and the number of this hand-out (see unloadIfIdle).
+    private func handOut(_ id: String, capability: Capability) async throws(ModelStoreError) -> (engine: Engine, number: UInt64) {
         guard let entry = config.model(id) else { throw .unknownModel(id, valid: ids) }
         guard entry.capability == capability else {
             throw .wrongCapability(id: id, has: entry.capability, wanted: capability)
         }
         if let e = touch(id) { return e }
-        let result: Result<Engine, ModelStoreError> = await withCheckedContinuation { c in
+        let result: Result<(engine: Engine, number: UInt64), ModelStoreError> = await withCheckedContinuation { c in
             loadQueue.async {
                 c.resume(returning: Result { () throws(ModelStoreError) in try self.loadNow(entry) })
             }
@@ -136,8 +145,15 @@ public final class ModelStore: @unchecked Sendable {
     }
 
     public func chat(_ id: String) async throws(ModelStoreError) -> ChatEngine {
-        guard case .chat(let e) = try await engine(for: id, capability: .chat) else { throw .notLoaded(id) }
-        return e
+        try await chatHandOut(id).engine
+    }
+
+    /// A chat engine and the number of this hand-out, for a caller that may
+    /// unload the model after its reply (unloadIfIdle).
+    public func chatHandOut(_ id: String) async throws(ModelStoreError) -> (engine: ChatEngine, number: UInt64) {
+        let h = try await handOut(id, capability: .chat)
+        guard case .chat(let e) = h.engine else { throw .notLoaded(id) }
+        return (e, h.number)
     }
 
     public func embedding(_ id: String) async throws(ModelStoreError) -> EmbeddingEngine {
@@ -168,14 +184,20 @@ public final class ModelStore: @unchecked Sendable {
         }
     }
 
-    /// Unloads a model unless a generation is running or waiting on it
-    /// (Ollama's `keep_alive: 0`: unload after this reply, never cut
-    /// another client's). True when it was unloaded.
+    /// Unloads a model unless a generation is running or waiting on it, or
+    /// anyone got its engine after the caller's own hand-out number
+    /// `lastHandOut` (they may not have submitted yet). Ollama's
+    /// `keep_alive: 0`: unload after this reply, never cut another
+    /// client's. True when it was unloaded.
     @discardableResult
-    public func unloadIfIdle(_ id: String) -> Bool {
-        let idle = lock.withLock { loaded[id]?.engine.isIdle ?? false }
-        guard idle else { return false }
-        return (try? unload(id)) ?? false
+    public func unloadIfIdle(_ id: String, lastHandOut: UInt64) -> Bool {
+        let removed = lock.withLock { () -> Loaded? in
+            guard let l = loaded[id], l.engine.isIdle, l.handOuts == lastHandOut else { return nil }
+            return loaded.removeValue(forKey: id)
+        }
+        guard let removed else { return false }
+        if case .chat(let e) = removed.engine { e.shutdown() }
+        return true
     }
 
     /// Owner route: load now (no-op if loaded).
@@ -200,12 +222,15 @@ public final class ModelStore: @unchecked Sendable {
         for l in all { if case .chat(let e) = l.engine { e.shutdown() } }
     }
 
-    private func touch(_ id: String) -> Engine? {
+    private func touch(_ id: String) -> (engine: Engine, number: UInt64)? {
         lock.withLock {
+            guard var l = loaded[id] else { return nil }
             let now = Date()
-            loaded[id]?.lastUsed = now
-            loaded[id]?.handedOut = now
-            return loaded[id]?.engine
+            l.lastUsed = now
+            l.handedOut = now
+            l.handOuts += 1
+            loaded[id] = l
+            return (l.engine, l.handOuts)
         }
     }
 
@@ -244,7 +269,7 @@ public final class ModelStore: @unchecked Sendable {
 
     /// Runs on the load queue (or at startup): loads one model, first
     /// unloading idle ones if the budget demands it.
-    private func loadNow(_ m: ModelEntry) throws(ModelStoreError) -> Engine {
+    private func loadNow(_ m: ModelEntry) throws(ModelStoreError) -> (engine: Engine, number: UInt64) {
         if let e = touch(m.id) { return e }
         if servedByChild(m) { throw .loadFailed(id: m.id, reason: "it is served by a child process") }
         try makeRoom(for: m.id, bytes: estimatedBytes(m))
@@ -263,7 +288,7 @@ public final class ModelStore: @unchecked Sendable {
             return loadHooks[m.id]
         }
         hook?(engine)
-        return engine
+        return (engine, 1)
     }
 
     private func makeEngine(_ m: ModelEntry) throws -> Engine {

@@ -28,12 +28,13 @@ struct OllamaChatRoute {
                 Log.info("request \(ctx.requestId): options \(r.ignoredOptions.sorted().joined(separator: ", ")) ignored (set per model in the config)")
             }
             let t = DispatchTime.now().uptimeNanoseconds
-            do { _ = try await app.store.chat(entry.id) } catch { throw APIError.from(error, family: .ollama) }
+            let handOut: UInt64
+            do { handOut = try await app.store.chatHandOut(entry.id).number } catch { throw APIError.from(error, family: .ollama) }
             load = DispatchTime.now().uptimeNanoseconds - t
             let encoder = OllamaStreamEncoder(kind: kind, model: entry.id)
             if r.loadOnly {
                 let unload = r.keepAlive == 0
-                if unload { app.store.unloadIfIdle(entry.id) }
+                if unload { app.store.unloadIfIdle(entry.id, lastHandOut: handOut) }
                 let reply = encoder.loaded(reason: unload ? "unload" : "load")
                 return r.stream ? ctx.send(HTTPResponse(status: 200, headers: OllamaStreamEncoder.headers, body: OllamaStreamEncoder.line(reply)))
                                 : ctx.sendJSON(reply.bytes)
@@ -51,20 +52,20 @@ struct OllamaChatRoute {
         } else if let reply = await runner.complete(started, model: req.chat.model) {
             let body = encoder.reply(text: reply.text, thinking: reply.reasoning, calls: reply.calls,
                                      result: reply.result, durations(reply.result)).bytes
-            if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
+            if req.keepAlive == 0 { await unloadAfterReply(req.chat.model, started.handOut) }
             ctx.sendJSON(body)
         } else if req.keepAlive == 0 {
-            await unloadAfterReply(req.chat.model)
+            await unloadAfterReply(req.chat.model, started.handOut)
         }
     }
 
     /// `keep_alive: 0`: unload before the reply ends, so a client that asks
     /// /api/ps next sees it gone. The engine publishes its idle state a step
     /// after the last token, hence the short wait; a model other requests
-    /// are using stays loaded.
-    private func unloadAfterReply(_ id: String) async {
+    /// are using, or were handed after this one, stays loaded.
+    private func unloadAfterReply(_ id: String, _ handOut: UInt64) async {
         for _ in 0..<20 {
-            if app.store.unloadIfIdle(id) || !app.store.isLoaded(id) { return }
+            if app.store.unloadIfIdle(id, lastHandOut: handOut) || !app.store.isLoaded(id) { return }
             try? await Task.sleep(nanoseconds: 25_000_000)
         }
     }
@@ -95,7 +96,7 @@ struct OllamaChatRoute {
         case .abandoned:
             break  // the client left; nothing more to say
         }
-        if req.keepAlive == 0 { await unloadAfterReply(req.chat.model) }
+        if req.keepAlive == 0 { await unloadAfterReply(req.chat.model, s.handOut) }
         w.finish()
     }
 }

@@ -13,17 +13,19 @@ struct GenerationRunner {
         let engine: ChatEngine
         let prepared: PreparedChat
         let stream: GenerationStream
+        /// The number of this request's hand-out of the engine (ModelStore.unloadIfIdle).
+        let handOut: UInt64
     }
 
     /// Everything that can fail before the first byte: answered as an HTTP
     /// status (clients retry a 503, not a 200 whose stream fails).
     func start(_ request: ChatRequest) async throws(APIError) -> Started {
-        let engine: ChatEngine
-        do { engine = try await app.store.chat(request.model) } catch { throw .from(error, family: ctx.family) }
+        let engine: ChatEngine, handOut: UInt64
+        do { (engine, handOut) = try await app.store.chatHandOut(request.model) } catch { throw .from(error, family: ctx.family) }
         let (prepared, stream) = try await app.admit(ctx, engine: engine, request: request)
         let id = stream.id
         ctx.writer.onClose { engine.cancel(id) }
-        return Started(engine: engine, prepared: prepared, stream: stream)
+        return Started(engine: engine, prepared: prepared, stream: stream, handOut: handOut)
     }
 
     /// Parses the body with `parse` and starts its generation; nil when
