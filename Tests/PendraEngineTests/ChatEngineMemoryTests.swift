@@ -189,6 +189,27 @@ final class ChatEngineRecurrentMemoryTests: XCTestCase {
         m.tokenize("Checkpoint test opening.", addSpecial: true, parseSpecial: false)
     }
 
+    /// A slot's saved states go with its cached prefix: once the prefix
+    /// cache lets A's conversation go for B's, only B's state is held.
+    func testSavedStatesLeaveWithTheirSlot() async throws {
+        let model = try LlamaModel(path: try TestModels.path("tiny-mamba2.gguf"), gpuLayers: 0)
+        let e = try ChatEngine(model: model, settings: ContextSettings(contextSize: 1024, parallel: 2, batchSize: 256, threads: 2),
+                               prefixCacheCells: 1)
+        defer { e.shutdown() }
+        func run(_ text: String) async throws {
+            let prompt = model.tokenize(text, addSpecial: true, parseSpecial: false)
+            let r = await try e.submit(GenerationRequest(prompt: prompt, sampling: .greedy, maxTokens: 2)).collect()
+            XCTAssertEqual(r.result.reason, .length)
+            for _ in 0..<200 where e.snapshot.running > 0 { try await Task.sleep(nanoseconds: 5_000_000) }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        try await run("Conversation A talks about ships and the sea for a while.")
+        let one = e.snapshot.savedStateBytes
+        XCTAssertGreaterThan(one, 0, "A's prompt end was saved")
+        try await run("Conversation B is about something else entirely, mountains.")
+        XCTAssertEqual(e.snapshot.savedStateBytes, one, "A's state left with its slot")
+    }
+
     func testMamba2ConversationIsExactAndNeverFails() async throws { try await reuseTest("tiny-mamba2.gguf") }
     func testQwen35HybridConversationIsExactAndNeverFails() async throws { try await reuseTest("tiny-qwen35.gguf") }
 }

@@ -13,6 +13,8 @@ public struct EngineSnapshot: Sendable, Equatable {
     /// Draft tokens proposed and accepted since the model was loaded.
     public var draftedTokens = 0
     public var acceptedTokens = 0
+    /// Bytes of recurrent-state checkpoints held for the slots' cached prefixes.
+    public var savedStateBytes = 0
 }
 
 /// Generation for one loaded chat model. One dedicated thread owns the
@@ -340,6 +342,19 @@ public final class ChatEngine: @unchecked Sendable {
         }
     }
 
+    /// Frees the saved states of checkpoints the scheduler no longer lists
+    /// (a slot it cleared for other cells, or cut back): only a listed one
+    /// is ever restored, so the rest would be held for nothing until that
+    /// slot next saves. Runs at the end of each step.
+    private func dropForgottenCheckpoints() {
+        for (slot, states) in checkpoints {
+            let listed = scheduler.kv.slots[slot].checkpoints
+            guard states.keys.contains(where: { !listed.contains($0) }) else { continue }
+            let kept = states.filter { listed.contains($0.key) }
+            checkpoints[slot] = kept.isEmpty ? nil : kept
+        }
+    }
+
     /// A refused batch: undo what llama.cpp kept of it (it rolls back only
     /// the micro-batch that failed), then retry in halves; a single prefill
     /// chunk is halved too, and a single token that still fails ends its
@@ -486,6 +501,7 @@ public final class ChatEngine: @unchecked Sendable {
     }
 
     private func publish(batchTokens: Int) {
+        if !checkpoints.isEmpty { dropForgottenCheckpoints() }
         if batchTokens > 0 {
             steps += 1
             stepObserver.withLock { $0 }?(batchTokens)
@@ -493,7 +509,8 @@ public final class ChatEngine: @unchecked Sendable {
         let s = EngineSnapshot(running: scheduler.running.count, waiting: scheduler.waiting.count,
                                kvCellsUsed: scheduler.kv.usedCells, kvCellsTotal: scheduler.kv.totalCells,
                                lastBatchTokens: batchTokens, steps: steps,
-                               draftedTokens: draftedTokens, acceptedTokens: acceptedTokens)
+                               draftedTokens: draftedTokens, acceptedTokens: acceptedTokens,
+                               savedStateBytes: checkpoints.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } })
         published.withLock { $0 = s }
     }
 }
