@@ -498,8 +498,8 @@ async def main_async(a) -> dict:
                              "anon_before_kb": anon0, "anon_after_kb": anon1,
                              "anon_change_pct": round(100 * (anon1 - anon0) / anon0, 1)}
             if abs(report["rss"]["anon_change_pct"]) > LEAK_PCT:
-                # A leak grows again with every pass; a one-time step (a pool
-                # or thread arena the warm-up under a loaded machine did not
+                # A leak grows again with every pass; a one-time step (such as
+                # an allocator pool the warm-up on a loaded machine did not
                 # reach) does not. The same pass once more tells them apart.
                 await one_pass(n, {}, 60 if a.short else 200)
                 await asyncio.sleep(2)

@@ -201,12 +201,13 @@ final class ChatEngineRecurrentMemoryTests: XCTestCase {
             let r = await try e.submit(GenerationRequest(prompt: prompt, sampling: .greedy, maxTokens: 2)).collect()
             XCTAssertEqual(r.result.reason, .length)
             for _ in 0..<200 where e.snapshot.running > 0 { try await Task.sleep(nanoseconds: 5_000_000) }
-            try await Task.sleep(nanoseconds: 50_000_000)
         }
         try await run("Conversation A talks about ships and the sea for a while.")
         let one = e.snapshot.savedStateBytes
         XCTAssertGreaterThan(one, 0, "A's prompt end was saved")
         try await run("Conversation B is about something else entirely, mountains.")
+        // The snapshot follows the step that ended B; give it up to a second.
+        for _ in 0..<200 where e.snapshot.savedStateBytes != one { try await Task.sleep(nanoseconds: 5_000_000) }
         XCTAssertEqual(e.snapshot.savedStateBytes, one, "A's state left with its slot")
     }
 

@@ -335,10 +335,8 @@ public final class ChatEngine: @unchecked Sendable {
             guard let seq = scheduler.running.first(where: { $0.id == e.id }), seq.isCheckpoint(end),
                   let state = context.saveState(seq: Int32(e.slot), .partial) else { continue }
             scheduler.recordCheckpoint(slot: e.slot, at: end)
-            // Keep the states the scheduler still knows of, and this one.
-            let kept = Set(scheduler.kv.slots[e.slot].checkpoints)
-            checkpoints[e.slot, default: [:]] = checkpoints[e.slot, default: [:]].filter { kept.contains($0.key) }
-            checkpoints[e.slot]![end] = state
+            // The state it replaces (a slot keeps two) goes at the step's end.
+            checkpoints[e.slot, default: [:]][end] = state
         }
     }
 

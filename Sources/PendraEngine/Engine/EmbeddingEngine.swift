@@ -26,8 +26,10 @@ public final class EmbeddingEngine: @unchecked Sendable {
     /// all-MiniLM-L6-v2 (2 CPU cores, 28-token inputs, 64 per request)
     /// decodes of ~450 tokens embedded 64 inputs in 410-480 ms, ~900 tokens
     /// in 525-570 ms, ~1,800 in 650-900 ms; ~225 tokens (510-560 ms) lose
-    /// the wide matrix products instead. Past the model's width, wider
-    /// models gain from more tokens; `batch_size` still bounds it.
+    /// the wide matrix products instead. For a model wider than 512 the
+    /// target is its width, on the reasoning that its matrix products
+    /// outweigh attention longer (not measured: no wider embedding model is
+    /// here); `batch_size` still bounds it.
     static func decodeTokenTarget(embeddingLength: Int, batchSize: Int) -> Int {
         min(batchSize, max(512, embeddingLength))
     }

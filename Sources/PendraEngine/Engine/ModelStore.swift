@@ -244,12 +244,11 @@ public final class ModelStore: @unchecked Sendable {
         let cells = contextSize(m)
         let kv = f.kvCacheEstimate(context: cells, parallel: m.parallel, typeK: m.cacheTypeK,
                                    typeV: m.cacheTypeV, swaFull: m.swaFull)?.total ?? 0
-        var draft: UInt64 = 0
         // (A recurrent target loads no draft; its estimate errs high.)
-        if let d = draftInfo[m.id] {
-            draft = d.fileSize + (d.kvCacheEstimate(context: cells, parallel: m.parallel, typeK: m.cacheTypeK,
-                                                    typeV: m.cacheTypeV, swaFull: true)?.total ?? 0)
-        }
+        let draft = draftInfo[m.id].map { d in
+            d.fileSize + (d.kvCacheEstimate(context: cells, parallel: m.parallel, typeK: m.cacheTypeK,
+                                            typeV: m.cacheTypeV, swaFull: true)?.total ?? 0)
+        } ?? 0
         return f.fileSize + kv + draft
     }
 
@@ -282,13 +281,14 @@ public final class ModelStore: @unchecked Sendable {
         } catch {
             throw .loadFailed(id: m.id, reason: "\(error)")
         }
-        let hook = lock.withLock { () -> (@Sendable (Engine) -> Void)? in
+        let (hook, number) = lock.withLock { () -> ((@Sendable (Engine) -> Void)?, UInt64) in
             let now = Date()
-            loaded[m.id] = Loaded(engine: engine, memory: measured, lastUsed: now, handedOut: now, preloaded: m.preload)
-            return loadHooks[m.id]
+            let l = Loaded(engine: engine, memory: measured, lastUsed: now, handedOut: now, preloaded: m.preload)
+            loaded[m.id] = l
+            return (loadHooks[m.id], l.handOuts)
         }
         hook?(engine)
-        return (engine, 1)
+        return (engine, number)
     }
 
     private func makeEngine(_ m: ModelEntry) throws -> Engine {

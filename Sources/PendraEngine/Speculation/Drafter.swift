@@ -22,8 +22,9 @@ public struct DraftRequest: Sendable, Equatable {
 /// answer may be shorter than a request's limit or missing (no guess);
 /// longer ones are cut. An empty answer means "not ready yet" (a draft
 /// model still filling its cache with a long prompt): the scheduler asks
-/// again next step instead of pausing the sequence as after a miss. The target model verifies every guess, so a drafter
-/// decides only the speed, never the output.
+/// again next step instead of pausing the sequence as after a miss. The
+/// target model verifies every guess, so a drafter decides only the speed,
+/// never the output.
 public protocol Drafter {
     func draft(_ requests: [DraftRequest]) -> [UInt64: [Token]]
 }
