@@ -16,8 +16,29 @@ final class NgramDrafterTests: XCTestCase {
         // the 3-gram is tried first.
         let h: [Token] = [7, 2, 3, 10, 11, 2, 3, 20, 21, 7, 2, 3]
         XCTAssertEqual(d.draft(h), [10, 11])
-        let d2 = NgramDrafter(maxN: 2, minN: 2, maxDraft: 2)
+        let d2 = NgramDrafter(maxN: 2, minN: 2, maxDraft: 2, contextSpan: 0)
         XCTAssertEqual(d2.draft(h), [20, 21], "the latest [2, 3]")
+        let d3 = NgramDrafter(maxN: 2, minN: 2, maxDraft: 2)
+        XCTAssertEqual(d3.draft(h), [10, 11], "the [2, 3] after a 7, as at the end")
+    }
+
+    /// A file written back: every function has the same lines, so the
+    /// last n-gram occurs once per function (and in the copy already
+    /// written). The occurrence whose preceding tokens agree longest is the
+    /// function being copied.
+    func testTheOccurrenceWhoseContextAgreesLongestIsCopied() {
+        // "def f <i> ( ) : a = b + <i>" with a marker per function.
+        func function(_ i: Token) -> [Token] { [100, 101, i, 102, 103, 104, 105, 106, 107, 108, i] }
+        let file = (0..<5).flatMap { function(Token($0)) }
+        // The copy so far: functions 0 and 1, then the start of function 2
+        // up to "a = b +": the 4-gram [105, 106, 107, 108] occurs after
+        // every function's header; only the 2 before it says which.
+        let copy = function(0) + function(1) + Array(function(2).prefix(10))
+        let h = file + [999] + copy
+        let d = NgramDrafter(maxN: 4, minN: 2, maxDraft: 3)
+        XCTAssertEqual(d.draft(h), [2, 100, 101], "function 2's number, then function 3 starts")
+        let latest = NgramDrafter(maxN: 4, minN: 2, maxDraft: 3, contextSpan: 0)
+        XCTAssertEqual(latest.draft(h), [1, 100, 101], "without context: the function copied last")
     }
 
     func testNothingToProposeWithoutARepeat() {
