@@ -197,13 +197,21 @@ public struct Scheduler: Sendable {
                 continue
             }
             let s = running[r]
-            var room = min(left, free, config.cells - 1 - s.tokens.count, s.draftLimit, config.speculation.maxDraft)
+            // Once the gate knows the step cost it prices every length from
+            // the sequence's record; the halving limit is the rule before
+            // that (its varied lengths are how the cost gets known) and
+            // without the gate. Both at once starve long drafts: a halved
+            // limit is a length whose fixed cost the few guesses in it cannot
+            // repay, so the gate turns drafting off.
+            let gated = config.speculation.adaptive && gate.fit != nil
+            let limit = gated ? config.speculation.maxDraft : s.draftLimit
+            var room = min(left, free, config.cells - 1 - s.tokens.count, limit, config.speculation.maxDraft)
             guard room > 0 else { continue }
             if config.speculation.adaptive && !s.gateProbe {
                 // Only as many guesses as pay for themselves. None: after a
                 // pause, one probe drafts as found, so the acceptance and the
                 // cost are measured again.
-                room = gate.draftLength(limit: room, acceptance: s.draftRecord.acceptance(prior: gate.priorAcceptance),
+                room = gate.draftLength(limit: room, survival: s.draftRecord.survival(limit: room, prior: gate.priorAcceptance),
                                         decodes: plan.entries.count)
                 guard room > 0 else {
                     running[r].draftPause = gate.probeInterval

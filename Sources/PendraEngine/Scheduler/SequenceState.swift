@@ -19,9 +19,10 @@ public struct SequenceState: Sendable, Equatable {
     /// Its decodes may carry draft tokens (the model speculates and the
     /// request neither opted out nor needs a grammar).
     public let speculative: Bool
-    /// Most draft tokens its next decode may carry: halved after a step
-    /// whose guesses were all wrong, doubled after one where all were right
-    /// (so text the prompt does not hold costs little verification work).
+    /// Most draft tokens its next decode may carry without the adaptive
+    /// gate: halved after a step whose guesses were all wrong, doubled after
+    /// one where all were right (so text the prompt does not hold costs
+    /// little verification work).
     public internal(set) var draftLimit = Int.max
     /// Searches in a row that found no draft, and steps to skip before the
     /// next search.

@@ -1,19 +1,27 @@
 /// Decides how many draft tokens pay on this machine, from what its steps
 /// cost. Verifying k guesses adds k tokens to a step: where decode is bound
 /// by reading the weights (a GPU) that is nearly free, where it is bound by
-/// arithmetic (a few CPU cores) each guess costs almost what a token does,
-/// and drafting that is often wrong makes the stream slower than without it.
+/// arithmetic (a few CPU cores) each guess costs a good part of what a token
+/// does, and drafting that is often wrong makes the stream slower than
+/// without it.
 ///
-/// Cost model: a step without prompt tokens takes `a + b × tokens` seconds,
-/// fitted by exponentially weighted least squares over the steps observed
-/// (decode-only steps and steps with guesses give the spread). An accepted
-/// guess saves its stream one step, and a step is shared by the `n` streams
-/// decoding in it, so it is worth `(a + b × n) / n`; each guess costs `b`.
-/// With a per-guess acceptance probability `p` (guess i is used only if the
-/// i - 1 before it were), guess i is worth `p^i × (a + b n) / n - b`: drafts
-/// are lengthened while that is positive. Until the fit is known every draft
-/// runs (that is how it gets known); a sequence the gate turns off probes
-/// again after `probeInterval` steps, so a change of text or load is seen.
+/// Cost model: a step without prompt tokens of `x` tokens takes `cost(x)`
+/// seconds: the mean of the recent steps of that size, between sizes seen
+/// the straight line between them, beyond them the slope of a least-squares
+/// line over all steps (exponentially weighted). The curve is not straight
+/// on a CPU: SmolLM2 on 2 cores took 20 ms for one token, 33 for two and 77
+/// for nine, because one token runs matrix-vector kernels and more run
+/// matrix products. A straight line fitted to the small steps a cautious
+/// gate leaves would price every guess at the dear second token's cost.
+///
+/// An accepted guess saves its stream one step, and a step is shared by the
+/// `n` streams decoding in it, so it is worth `cost(n) / n`; `k` guesses cost
+/// `cost(n + k) - cost(n)`. With `s_i` the chance that guess i is used (it and
+/// every guess before it accepted: DraftRecord), the draft length is the `k`
+/// with the largest `Σ_{i≤k} s_i × cost(n) / n - (cost(n + k) - cost(n))`,
+/// none if no `k` gains. Until the cost is known every draft runs (that is
+/// how it gets known); a sequence the gate turns off probes again after
+/// `probeInterval` steps, so a change of text or load is seen.
 ///
 /// Pure: the scheduler feeds it the engine's step timings.
 public struct SpeculationGate: Sendable, Equatable {
@@ -27,6 +35,11 @@ public struct SpeculationGate: Sendable, Equatable {
     static let decay = 0.97
     /// Steps observed before the fit is trusted.
     static let minimumSteps = 8.0
+    /// Recent mean seconds of steps of each size (a size keeps its mean
+    /// while steps of other sizes run, so what a long draft costs is not
+    /// forgotten while the gate keeps drafts short).
+    private var sizeCost: [Int: Double] = [:]
+    static let sizeWeight = 0.25
 
     public init(probeInterval: Int = 16, priorAcceptance: Double = 0.6) {
         self.probeInterval = max(1, probeInterval)
@@ -43,10 +56,11 @@ public struct SpeculationGate: Sendable, Equatable {
         sy = sy * Self.decay + seconds
         sxx = sxx * Self.decay + x * x
         sxy = sxy * Self.decay + x * seconds
+        sizeCost[tokens] = sizeCost[tokens].map { $0 + Self.sizeWeight * (seconds - $0) } ?? seconds
     }
 
-    /// The fitted step cost: fixed seconds and seconds per token, once the
-    /// steps seen differ enough in size to tell them apart.
+    /// The fitted straight line: fixed seconds and seconds per token, once
+    /// the steps seen differ enough in size to tell them apart.
     public var fit: (fixed: Double, perToken: Double)? {
         guard w >= Self.minimumSteps else { return nil }
         let meanX = sx / w, meanY = sy / w
@@ -57,45 +71,96 @@ public struct SpeculationGate: Sendable, Equatable {
         return (max(0, meanY - slope * meanX), slope)
     }
 
-    /// Guesses worth verifying, at most `limit`, for a sequence whose
-    /// guesses are accepted with probability `acceptance`, in a step with
-    /// `decodes` streams decoding. `limit` while the cost is not known.
-    public func draftLength(limit: Int, acceptance: Double, decodes: Int) -> Int {
-        guard limit > 0 else { return 0 }
-        guard let (a, b) = fit else { return limit }
-        guard b > 0 else { return limit }
-        let n = Double(max(1, decodes))
-        let saved = (a + b * n) / n
-        let p = min(max(acceptance, 0), 0.999)
-        var k = 0
-        var reach = p
-        while k < limit, reach * saved > b {
-            k += 1
-            reach *= p
+    /// Seconds a step of `tokens` tokens is expected to take; nil while the
+    /// fit is not known.
+    public func cost(_ tokens: Int) -> Double? {
+        guard let (a, b) = fit else { return nil }
+        if let c = sizeCost[tokens] { return c }
+        let below = sizeCost.keys.filter { $0 < tokens }.max()
+        let above = sizeCost.keys.filter { $0 > tokens }.min()
+        switch (below, above) {
+        case let (lo?, hi?):
+            let f = Double(tokens - lo) / Double(hi - lo)
+            return sizeCost[lo]! + f * (sizeCost[hi]! - sizeCost[lo]!)
+        case let (lo?, nil):
+            return sizeCost[lo]! + b * Double(tokens - lo)
+        case let (nil, hi?):
+            return max(0, sizeCost[hi]! - b * Double(hi - tokens))
+        case (nil, nil):
+            return a + b * Double(tokens)
         }
-        return k
+    }
+
+    /// Guesses worth verifying, at most `limit`, for a sequence whose guess
+    /// i is used with chance `survival[i - 1]`, in a step with `decodes`
+    /// streams decoding. `limit` while the cost is not known.
+    public func draftLength(limit: Int, survival: [Double], decodes: Int) -> Int {
+        let limit = min(limit, survival.count)
+        guard limit > 0 else { return 0 }
+        let n = max(1, decodes)
+        guard let base = cost(n) else { return limit }
+        let saved = base / Double(n)
+        var best = 0, bestGain = 0.0, used = 0.0
+        for k in 1...limit {
+            used += min(max(survival[k - 1], 0), 1)
+            guard let c = cost(n + k) else { return limit }
+            let gain = used * saved - (c - base)
+            if gain > bestGain { best = k; bestGain = gain }
+        }
+        return best
+    }
+
+    /// The same, for guesses each accepted with probability `acceptance`
+    /// whatever came before (guess i is used with chance acceptance^i).
+    public func draftLength(limit: Int, acceptance: Double, decodes: Int) -> Int {
+        let p = min(max(acceptance, 0), 0.999)
+        var reach = 1.0
+        let survival = (0..<max(0, min(limit, 256))).map { _ in reach *= p; return reach }
+        return draftLength(limit: limit, survival: survival, decodes: decodes)
     }
 }
 
-/// A sequence's record of its guesses, as a per-guess acceptance
-/// probability: guesses accepted over guesses judged (each accepted one, and
-/// the first rejected one of a run; the ones after it were never judged),
-/// recent runs weighing most.
+/// A sequence's record of its guesses, by position in the draft: how often
+/// guess i was accepted when every guess before it was (so was judged),
+/// recent drafts weighing most. Acceptance comes in runs: text copied from
+/// the prompt is right for a stretch, then a changed name or number breaks
+/// it, and the guesses after a first few right ones are right more often
+/// than the first. One rate for all positions would price a long draft as if
+/// each guess could fail as often as the first.
 public struct DraftRecord: Sendable, Equatable {
-    private var accepted = 0.0
-    private var judged = 0.0
+    private var accepted: [Double] = []
+    private var judged: [Double] = []
     static let decay = 0.8
 
     public init() {}
 
     public mutating func record(drafted: Int, accepted a: Int) {
         guard drafted > 0 else { return }
-        accepted = accepted * Self.decay + Double(a)
-        judged = judged * Self.decay + Double(a + (a < drafted ? 1 : 0))
+        if judged.count < drafted {
+            accepted += Array(repeating: 0, count: drafted - judged.count)
+            judged += Array(repeating: 0, count: drafted - judged.count)
+        }
+        for j in judged.indices {
+            accepted[j] *= Self.decay
+            judged[j] *= Self.decay
+        }
+        for j in 0..<min(drafted, a + 1) { judged[j] += 1 }
+        for j in 0..<min(drafted, a) { accepted[j] += 1 }
     }
 
-    /// The acceptance probability, `prior` weighing as one judged guess.
-    public func acceptance(prior: Double) -> Double {
-        (accepted + prior) / (judged + 1)
+    /// The chance each of the next `limit` guesses is used: the product of
+    /// each position's acceptance up to it. A position's acceptance leans on
+    /// the one before it as on one judged guess (the first on `prior`), so a
+    /// position seldom reached takes the estimate of the one before.
+    public func survival(limit: Int, prior: Double) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(max(0, limit))
+        var q = prior, reach = 1.0
+        for j in 0..<max(0, limit) {
+            if j < judged.count { q = (accepted[j] + q) / (judged[j] + 1) }
+            reach *= q
+            out.append(reach)
+        }
+        return out
     }
 }
