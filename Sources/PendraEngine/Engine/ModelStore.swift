@@ -305,9 +305,11 @@ public final class ModelStore: @unchecked Sendable {
                 }
                 return t
             }
+            let onCPU = m.gpuLayers == 0 || !LlamaBackend.hasGPUDevice
             var s = ContextSettings(contextSize: context, parallel: m.parallel,
                                     batchSize: min(m.batchSize, context), microBatchSize: 512, threads: threads,
-                                    flashAttention: m.flashAttention)
+                                    flashAttention: FlashAttentionChoice.resolve(configured: m.flashAttention, parallel: m.parallel,
+                                                                                 onCPU: onCPU, cacheTypeV: m.cacheTypeV))
             s.swaFull = m.swaFull
             s.cacheTypeK = m.cacheTypeK
             s.cacheTypeV = m.cacheTypeV
