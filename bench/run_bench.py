@@ -812,8 +812,11 @@ def main(argv: list[str] | None = None) -> int:
                    "-np", str(p["parallel"]), "-b", str(p["batch"]), "-ub", str(min(512, p["batch"])),
                    "--jinja", "--cache-ram", str(p["cache_ram_mib"])] + common
         elif capability == "parity":
+            # -fa off: Pendra's default for one sequence on the CPU
+            # (FlashAttentionChoice), so both compute the same attention.
+            fa = ["-fa", "off"] if args.gpu_layers == 0 or args.preset == "cpu" else []
             cmd = [str(binary), "-m", str(parity_model), "-a", chat_id, "-c", "2048", "-np", "1",
-                   "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + common
+                   "-b", "512", "-ub", "512", "--jinja", "--cache-reuse", "0", "--no-cache-prompt"] + fa + common
         elif capability == "spec-edit":
             cmd = [str(binary), "-m", str(parity_model), "-a", chat_id, "-c", "8192", "-np", "1",
                    "-b", "512", "-ub", "512", "--jinja"] + spec_edit.LLAMA_SPEC_FLAGS + common
