@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -300,3 +301,56 @@ def test_server_that_is_not_an_rpc_server_fails_the_load_not_the_worker(tmp_path
     finally:
         w.stop()
         fake.close()
+
+
+def _library_folder(binary: Path) -> Path:
+    """Where the server binary loads libllama from (its RUNPATH, as ldd resolves it)."""
+    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if "libllama.so" in l)
+    return Path(line.split("=>")[1].split("(")[0].strip()).resolve().parent
+
+
+def _mapped_library_folders(pid: int) -> set[Path]:
+    """The folders a process mapped libllama and the ggml libraries from."""
+    return {Path(l.split()[-1]).parent for l in Path(f"/proc/{pid}/maps").read_text().splitlines()
+            if "/libllama.so" in l or "/libggml" in l}
+
+
+def test_a_model_on_another_llama_build_is_served_by_a_child_on_that_build(tmp_path, models_dir):
+    # A second "build": a copy of the running one's libraries in another
+    # folder, so which folder a process mapped shows which build it runs.
+    binary, _ = _check_inputs()
+    here = _library_folder(binary)
+    other = tmp_path / "other-build" / "lib"
+    other.mkdir(parents=True)
+    for f in here.iterdir():
+        if f.name.startswith(("libllama.so", "libggml")):
+            shutil.copyfile(f, other / f.name)
+    llama = str(models_dir / REQUIRED_FILES[CHAT_MODEL])
+    w = Worker(tmp_path / "w", {"server": {"worker_name": "e2e-build"}, "models": [
+        {"id": CHAT_MODEL, "path": llama, "context_size": 512, "parallel": 1},
+        {"id": "other-build:latest", "path": llama, "context_size": 512, "parallel": 1, "llama_build": str(other)},
+        # The build the server runs on: served in its own process, no child.
+        {"id": "same-build:latest", "path": llama, "context_size": 512, "parallel": 1, "llama_build": str(here)},
+    ]})
+    try:
+        assert set(w.health().json()["ready_models"]) == {CHAT_MODEL, "other-build:latest", "same-build:latest"}
+        [child] = w.children()
+        assert _mapped_library_folders(child) == {other}
+        assert _mapped_library_folders(w.proc.pid) == {here}
+        # The same weights, greedy, on both: the same reply (the libraries are copies).
+        a, b = (chat(w.url, m).json()["choices"][0]["message"]["content"] for m in (CHAT_MODEL, "other-build:latest"))
+        assert a and a == b
+    finally:
+        w.stop()
+
+
+def test_a_llama_build_that_is_not_there_is_a_config_error(tmp_path, models_dir):
+    binary, _ = _check_inputs()
+    llama = str(models_dir / REQUIRED_FILES[CHAT_MODEL])
+    (tmp_path / "config.json").write_text(json.dumps({"models": [
+        {"id": "m:latest", "path": llama, "llama_build": "no/such/lib"}]}))
+    r = subprocess.run([str(binary), "serve", "--config", str(tmp_path / "config.json"), "--port", "0"],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode != 0
+    assert "models[0].llama_build" in r.stderr and str(tmp_path / "no/such/lib") in r.stderr, r.stderr

@@ -43,6 +43,7 @@ extension ServerConfig {
                 preload: try f.bool("preload") ?? true)
             try Self.readEngineOptions(f, into: &entry)
             try Self.readScaleOut(f, into: &entry)
+            try Self.readLlamaBuild(f, into: &entry, configFolder: base)
             entry.chatTemplatePath = try f.string("chat_template").map {
                 $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
             }

@@ -38,6 +38,16 @@ extension ServerConfig {
         e.isolated = try f.bool("isolated") ?? false
     }
 
+    /// `llama_build`: "portable", "native", "openblas" or a library folder.
+    static func readLlamaBuild(_ f: Fields, into e: inout ModelEntry, configFolder: URL) throws(ConfigError) {
+        guard let value = try f.string("llama_build") else { return }
+        guard !value.isEmpty else { throw f.fail("\(f.at).llama_build must not be empty") }
+        switch LlamaBuilds.resolve(value, configFolder: configFolder, current: LlamaBuilds.currentLibraryDirectory) {
+        case .success(let folder): e.llamaLibraries = folder
+        case .failure(let why): throw f.fail("\(f.at).llama_build: \(why.message)")
+        }
+    }
+
     mutating func readScaleOut(_ s: Fields) throws(ConfigError) {
         if let id = try s.string("worker_id") {
             guard WorkerIDText.isValid(id) else {
@@ -90,6 +100,7 @@ extension ServerConfig {
         guard var m = model(id) else { throw ConfigError(file: source, message: "--child-model \(id): no such model") }
         m.preload = true
         m.isolated = false
+        m.llamaLibraries = nil  // the child was started on that build
         var c = self
         c.models = [m]
         c.apiKeys = []

@@ -55,10 +55,14 @@ public struct ModelEntry: Sendable, Equatable {
     public var tensorSplit: [Float]?
     /// Served by a child process of its own, so a crash there is not the server's.
     public var isolated = false
+    /// Another CPU build's library folder (config `llama_build`, LlamaBuilds):
+    /// a child process started with it serves the model.
+    public var llamaLibraries: String?
 
     /// Served by a child process: always so with rpc-servers, because ggml's
-    /// RPC client aborts the process when a server is unreachable or dies.
-    public var runsInChild: Bool { isolated || !rpcServers.isEmpty }
+    /// RPC client aborts the process when a server is unreachable or dies,
+    /// and on another llama.cpp build, because one process maps one.
+    public var runsInChild: Bool { isolated || !rpcServers.isEmpty || llamaLibraries != nil }
 }
 
 /// An API key from the config file.

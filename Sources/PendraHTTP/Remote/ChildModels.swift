@@ -86,6 +86,10 @@ public final class ChildModels: @unchecked Sendable {
         env["GGML_NO_BACKTRACE"] = "1"
         // ... and Swift's crash handler would symbolicate one (about a second).
         env["SWIFT_BACKTRACE"] = "enable=no"
+        // Another llama.cpp build: its libraries before the ones RUNPATH names.
+        if let libs = m.llamaLibraries {
+            env["LD_LIBRARY_PATH"] = ([libs] + (env["LD_LIBRARY_PATH"].map { [$0] } ?? [])).joined(separator: ":")
+        }
         return ChildProcess.Launch(executable: base.executable, arguments: args, environment: env)
     }
 }
