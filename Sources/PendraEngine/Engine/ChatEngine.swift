@@ -81,13 +81,15 @@ public final class ChatEngine: @unchecked Sendable {
         self.context = try LlamaContext(model: model, settings: settings)
         self.memory = settings.swaFull && model.memoryKind != .recurrent ? .unified : model.memoryKind
         let cells = context.contextSize
-        self.scheduler = Scheduler(config: SchedulerConfig(
+        var schedule = SchedulerConfig(
             slots: settings.parallel, tokenBudget: settings.batchSize, maxWaiting: maxWaiting, cells: cells,
             prefixCacheCells: prefixCacheCells,
             memory: memory,
             prefixReuse: prefixReuse,
             targetStepSeconds: targetStepSeconds,
-            speculation: speculation))
+            speculation: speculation)
+        schedule.attentionTile = settings.attentionTile
+        self.scheduler = Scheduler(config: schedule)
         if scheduler.config.speculation.draftModel != nil {
             guard let draftModel else {
                 throw ModelLoadError.invalid(path: model.path, reason: "speculation with a draft model, but no draft model was loaded")

@@ -311,6 +311,7 @@ public final class ModelStore: @unchecked Sendable {
                                     flashAttention: FlashAttentionChoice.resolve(configured: m.flashAttention, parallel: m.parallel,
                                                                                  onCPU: onCPU, cacheTypeV: m.cacheTypeV))
             s.swaFull = m.swaFull
+            s.attentionOnCPU = onCPU
             s.cacheTypeK = m.cacheTypeK
             s.cacheTypeV = m.cacheTypeV
             // Loaded with the target, on the same devices; freed with its engine.

@@ -22,6 +22,17 @@ public struct ContextSettings: Sendable, Equatable {
     /// KV cache element types (f16 default; q8_0 / q4_0 halve or quarter it).
     public var cacheTypeK: KVCacheType = .f16
     public var cacheTypeV: KVCacheType = .f16
+    /// Attention runs on the CPU (no GPU device, or no layers on it).
+    public var attentionOnCPU = false
+
+    /// Query rows from which llama.cpp's CPU flash-attention kernel tiles
+    /// (AttentionTile), 0 where that kernel does not run: flash attention
+    /// off, a GPU, or a cache it does not tile (quantized, or K and V of
+    /// different types).
+    var attentionTile: Int {
+        let tiled = cacheTypeK == cacheTypeV && (cacheTypeK == .f16 || cacheTypeK == .f32)
+        return attentionOnCPU && flashAttention != false && tiled ? AttentionTile.rows : 0
+    }
 
     public init(contextSize: Int, parallel: Int, batchSize: Int = 2048, microBatchSize: Int = 512,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -21,6 +21,10 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// Draft tokens for decodes (never on recurrent memory, whose state
     /// cannot drop rejected tokens).
     public var speculation: SpeculationConfig
+    /// Query rows from which llama.cpp's CPU flash-attention kernel tiles
+    /// (AttentionTile); 0 where it does not run (a GPU, flash attention
+    /// off, a quantized cache).
+    public var attentionTile = 0
 
     public init(slots: Int, tokenBudget: Int, maxWaiting: Int, cells: Int, prefixCacheCells: Int? = nil,
                 memory: MemoryKind = .unified, prefixReuse: Bool = true, targetStepSeconds: Double = 0,
@@ -248,7 +252,10 @@ public struct Scheduler: Sendable {
     /// and their prompt can find cells.
     private mutating func admit(into plan: inout StepPlan, firstPosition: (Int) -> Int) {
         while let next = waiting.first,
-              let choice = chooseSlot(for: next.tokens, firstPosition: firstPosition) {
+              var choice = chooseSlot(for: next.tokens, firstPosition: firstPosition) {
+            if config.memory == .unified, choice.restoreFrom == nil, !choice.restoresCheckpoint {
+                choice.reused = AttentionTile.reused(choice.reused, promptCount: next.tokens.count, tile: config.attentionTile)
+            }
             let needed = next.tokens.count - choice.reused
             if needed > kv.freeCells + kv.reclaimableCells {
                 // Not enough room even after dropping every cached prefix: wait
