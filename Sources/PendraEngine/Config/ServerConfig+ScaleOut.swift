@@ -2,7 +2,8 @@ import Foundation
 
 // The config fields for growing past one process: a model's layers on
 // llama.cpp rpc-servers (`rpc_servers`, `tensor_split`), a model in a child
-// process of its own (`isolated`), and what a gateway in front of several
+// process of its own (`isolated`, or on another llama.cpp build:
+// `llama_build`), and what a gateway in front of several
 // workers needs (`worker_id`, the drain and the child restart policy).
 extension ServerConfig {
     /// ggml-rpc's GGML_RPC_MAX_SERVERS and llama.cpp's llama_max_devices().

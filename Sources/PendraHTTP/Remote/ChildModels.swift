@@ -2,7 +2,7 @@ import Foundation
 import PendraEngine
 
 /// The models this server serves through child processes (those with
-/// `rpc_servers`, or `isolated`). ggml's RPC client aborts its process when
+/// `rpc_servers`, `isolated`, or another `llama_build`: LlamaBuilds). ggml's RPC client aborts its process when
 /// an rpc-server cannot be reached or dies mid-call, so such a model never
 /// loads here: a child `pendra serve --child-model ID` loads it on loopback,
 /// this process forwards that model's requests to it (`ChildRelay`) and
