@@ -16,7 +16,9 @@ Equivalent settings: one unified KV cache of --ctx cells shared by --parallel
 sequences (Pendra always uses a unified cache; llama-server gets `-kvu`, so its
 -c is the same total pool and every slot may use all of it), the same logical
 batch (-b), micro-batch 512 (-ub, Pendra's fixed value), the same threads (-t,
-also used for batch threads by both), flash attention left on `auto` in both,
+also used for batch threads by both), flash attention left to each server's
+default (llama.cpp's auto; Pendra turns it off for a one-sequence model on the
+CPU, so llama-server's parity run gets -fa off there to compute the same),
 greedy sampling, `ignore_eos` with a fixed max_tokens.
 
 Writes bench/results/bench-<UTC time>.json and .md, and latest.json/latest.md.
