@@ -190,3 +190,15 @@ final class SchedulerGateTests: XCTestCase {
         XCTAssertEqual(Array(d.suffix(8)), Array(repeating: 2, count: 8))
     }
 }
+
+extension SpeculationGate {
+    /// draftLength for guesses each accepted with probability `acceptance`
+    /// whatever came before (guess i is used with chance acceptance^i): the
+    /// one-rate model the gate had before DraftRecord kept positions.
+    func draftLength(limit: Int, acceptance: Double, decodes: Int) -> Int {
+        let p = min(max(acceptance, 0), 0.999)
+        var reach = 1.0
+        let survival = (0..<max(0, min(limit, 256))).map { _ in reach *= p; return reach }
+        return draftLength(limit: limit, survival: survival, decodes: decodes)
+    }
+}

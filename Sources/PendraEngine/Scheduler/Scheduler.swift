@@ -189,6 +189,13 @@ public struct Scheduler: Sendable {
     private mutating func addDrafts(_ plan: inout StepPlan, drafter: any Drafter, budget: inout Int, reserved: inout Int) {
         var requests: [(entry: Int, request: DraftRequest)] = []
         var left = budget, free = kv.freeCells - reserved
+        // Once the gate knows the step cost it prices every length from the
+        // sequence's record; the halving limit is the rule before that (its
+        // varied lengths are how the cost gets known) and without the gate.
+        // Both at once starve long drafts: a halved limit is a length whose
+        // fixed cost the few guesses in it cannot repay, so the gate turns
+        // drafting off.
+        let gated = config.speculation.adaptive && gate.fit != nil
         for i in plan.entries.indices where left > 0 && free > 0 {
             let e = plan.entries[i]
             guard let r = running.firstIndex(where: { $0.id == e.id }), running[r].speculative,
@@ -201,13 +208,6 @@ public struct Scheduler: Sendable {
                 continue
             }
             let s = running[r]
-            // Once the gate knows the step cost it prices every length from
-            // the sequence's record; the halving limit is the rule before
-            // that (its varied lengths are how the cost gets known) and
-            // without the gate. Both at once starve long drafts: a halved
-            // limit is a length whose fixed cost the few guesses in it cannot
-            // repay, so the gate turns drafting off.
-            let gated = config.speculation.adaptive && gate.fit != nil
             let limit = gated ? config.speculation.maxDraft : s.draftLimit
             var room = min(left, free, config.cells - 1 - s.tokens.count, limit, config.speculation.maxDraft)
             guard room > 0 else { continue }

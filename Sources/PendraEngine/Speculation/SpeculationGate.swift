@@ -35,10 +35,11 @@ public struct SpeculationGate: Sendable, Equatable {
     static let decay = 0.97
     /// Steps observed before the fit is trusted.
     static let minimumSteps = 8.0
-    /// Recent mean seconds of steps of each size (a size keeps its mean
-    /// while steps of other sizes run, so what a long draft costs is not
-    /// forgotten while the gate keeps drafts short).
-    private var sizeCost: [Int: Double] = [:]
+    /// Recent mean seconds of steps of each size seen, by size, ascending
+    /// (a size keeps its mean while steps of other sizes run, so what a long
+    /// draft costs is not forgotten while the gate keeps drafts short).
+    private var sizes: [Int] = []
+    private var sizeCost: [Double] = []
     static let sizeWeight = 0.25
 
     public init(probeInterval: Int = 16, priorAcceptance: Double = 0.6) {
@@ -56,7 +57,23 @@ public struct SpeculationGate: Sendable, Equatable {
         sy = sy * Self.decay + seconds
         sxx = sxx * Self.decay + x * x
         sxy = sxy * Self.decay + x * seconds
-        sizeCost[tokens] = sizeCost[tokens].map { $0 + Self.sizeWeight * (seconds - $0) } ?? seconds
+        let i = firstSize(atLeast: tokens)
+        if i < sizes.count && sizes[i] == tokens {
+            sizeCost[i] += Self.sizeWeight * (seconds - sizeCost[i])
+        } else {
+            sizes.insert(tokens, at: i)
+            sizeCost.insert(seconds, at: i)
+        }
+    }
+
+    /// Index of the first size seen that is >= `tokens` (binary search).
+    private func firstSize(atLeast tokens: Int) -> Int {
+        var lo = 0, hi = sizes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sizes[mid] < tokens { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     /// The fitted straight line: fixed seconds and seconds per token, once
@@ -74,20 +91,24 @@ public struct SpeculationGate: Sendable, Equatable {
     /// Seconds a step of `tokens` tokens is expected to take; nil while the
     /// fit is not known.
     public func cost(_ tokens: Int) -> Double? {
-        guard let (a, b) = fit else { return nil }
-        if let c = sizeCost[tokens] { return c }
-        let below = sizeCost.keys.filter { $0 < tokens }.max()
-        let above = sizeCost.keys.filter { $0 > tokens }.min()
+        fit.map { cost(tokens, line: $0) }
+    }
+
+    private func cost(_ tokens: Int, line: (fixed: Double, perToken: Double)) -> Double {
+        let i = firstSize(atLeast: tokens)
+        let above = i < sizes.count ? i : nil, below = i > 0 ? i - 1 : nil
         switch (below, above) {
+        case (_, let hi?) where sizes[hi] == tokens:
+            return sizeCost[hi]
         case let (lo?, hi?):
-            let f = Double(tokens - lo) / Double(hi - lo)
-            return sizeCost[lo]! + f * (sizeCost[hi]! - sizeCost[lo]!)
+            let f = Double(tokens - sizes[lo]) / Double(sizes[hi] - sizes[lo])
+            return sizeCost[lo] + f * (sizeCost[hi] - sizeCost[lo])
         case let (lo?, nil):
-            return sizeCost[lo]! + b * Double(tokens - lo)
+            return sizeCost[lo] + line.perToken * Double(tokens - sizes[lo])
         case let (nil, hi?):
-            return max(0, sizeCost[hi]! - b * Double(hi - tokens))
+            return max(0, sizeCost[hi] - line.perToken * Double(sizes[hi] - tokens))
         case (nil, nil):
-            return a + b * Double(tokens)
+            return line.fixed + line.perToken * Double(tokens)
         }
     }
 
@@ -97,26 +118,17 @@ public struct SpeculationGate: Sendable, Equatable {
     public func draftLength(limit: Int, survival: [Double], decodes: Int) -> Int {
         let limit = min(limit, survival.count)
         guard limit > 0 else { return 0 }
+        guard let line = fit else { return limit }
         let n = max(1, decodes)
-        guard let base = cost(n) else { return limit }
+        let base = cost(n, line: line)
         let saved = base / Double(n)
         var best = 0, bestGain = 0.0, used = 0.0
         for k in 1...limit {
             used += min(max(survival[k - 1], 0), 1)
-            guard let c = cost(n + k) else { return limit }
-            let gain = used * saved - (c - base)
+            let gain = used * saved - (cost(n + k, line: line) - base)
             if gain > bestGain { best = k; bestGain = gain }
         }
         return best
-    }
-
-    /// The same, for guesses each accepted with probability `acceptance`
-    /// whatever came before (guess i is used with chance acceptance^i).
-    public func draftLength(limit: Int, acceptance: Double, decodes: Int) -> Int {
-        let p = min(max(acceptance, 0), 0.999)
-        var reach = 1.0
-        let survival = (0..<max(0, min(limit, 256))).map { _ in reach *= p; return reach }
-        return draftLength(limit: limit, survival: survival, decodes: decodes)
     }
 }
 
