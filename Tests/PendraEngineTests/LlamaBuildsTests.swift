@@ -27,19 +27,28 @@ final class LlamaBuildsTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("builds-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let current = try fakeBuild(root, "llama.cpp-0.3.36-cpu")
-        guard case .failure(let why) = LlamaBuilds.resolve("native", configFolder: root, current: current) else {
+        guard case .failure(let why) = LlamaBuilds.resolve("native", current: current) else {
             return XCTFail("no native build exists")
         }
         XCTAssertTrue(why.message.contains("llama.cpp-0.3.36-cpu-native/lib") && why.message.contains("make llama NATIVE=1"), why.message)
         let native = try fakeBuild(root, "llama.cpp-0.3.36-cpu-native")
-        XCTAssertEqual(try LlamaBuilds.resolve("native", configFolder: root, current: current).get(), native)
-        XCTAssertEqual(try LlamaBuilds.resolve("portable", configFolder: root, current: current).get(), nil,
+        XCTAssertEqual(try LlamaBuilds.resolve("native", current: current).get(), native)
+        XCTAssertEqual(try LlamaBuilds.resolve("portable", current: current).get(), nil,
                        "the running build needs no child")
-        XCTAssertEqual(try LlamaBuilds.resolve("llama.cpp-0.3.36-cpu-native/lib", configFolder: root, current: current).get(), native,
-                       "a folder, relative to the config's")
-        guard case .failure = LlamaBuilds.resolve("nowhere/lib", configFolder: root, current: current) else {
+        XCTAssertEqual(try LlamaBuilds.resolve(native, current: current).get(), native, "a folder")
+        guard case .failure = LlamaBuilds.resolve(root.appendingPathComponent("nowhere/lib").path, current: current) else {
             return XCTFail("an empty folder is no build")
         }
+    }
+
+    /// In a config, a folder is relative to the config file's.
+    func testAConfigFolderIsRelativeToTheConfigFile() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("builds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let other = try fakeBuild(root, "other")
+        let file = root.appendingPathComponent("c.json")
+        try Data(#"{"models": [{"id": "a", "path": "a.gguf", "llama_build": "other/lib"}]}"#.utf8).write(to: file)
+        XCTAssertEqual(try ServerConfig.load(path: file.path).models.first?.llamaLibraries, other)
     }
 
     /// The running process's own folder is found (the test binary links

@@ -23,7 +23,7 @@ extension ServerConfig {
             guard !id.isEmpty, !id.contains(where: { $0.isWhitespace }) else { throw fail("\(at).id must be a non-empty name without spaces") }
             guard !models.contains(where: { $0.id == id }) else { throw fail("\(at).id \"\(id)\" appears twice") }
             let rawPath = try f.string("path", required: true)!
-            let full = rawPath.hasPrefix("/") ? rawPath : base.appendingPathComponent(rawPath).standardizedFileURL.path
+            let full = Self.path(rawPath, from: base)
             let capName = try f.string("capability") ?? "chat"
             guard let cap = Capability(rawValue: capName) else {
                 throw fail("\(at).capability \"\(capName)\" is unknown (use chat, embedding or rerank)")
@@ -44,9 +44,7 @@ extension ServerConfig {
             try Self.readEngineOptions(f, into: &entry)
             try Self.readScaleOut(f, into: &entry)
             try Self.readLlamaBuild(f, into: &entry, configFolder: base)
-            entry.chatTemplatePath = try f.string("chat_template").map {
-                $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
-            }
+            entry.chatTemplatePath = try f.string("chat_template").map { Self.path($0, from: base) }
             if let raw = m["defaults"], !raw.isNull {
                 guard let d = raw.object else { throw fail("\(at).defaults must be an object") }
                 entry.defaults = try Self.readDefaults(Fields(object: d, at: "\(at).defaults", fail: fail))
@@ -76,9 +74,7 @@ extension ServerConfig {
         if let d = defaultModel, !models.contains(where: { $0.id == d }) {
             throw fail("server.default_model \"\(d)\" is not one of the models")
         }
-        let keysFile = try s.string("api_keys_file").map {
-            $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path
-        }
+        let keysFile = try s.string("api_keys_file").map { Self.path($0, from: base) }
         var config = ServerConfig(
             models: models,
             workerName: try s.string("worker_name") ?? ProcessInfo.processInfo.hostName,
@@ -169,6 +165,12 @@ extension ServerConfig {
         }
     }
 
+    /// A path from the config: absolute as written, else relative to the
+    /// config file's folder `base`.
+    static func path(_ raw: String, from base: URL) -> String {
+        raw.hasPrefix("/") ? raw : base.appendingPathComponent(raw).standardizedFileURL.path
+    }
+
     /// A draft model names another configured model by id (its file is
     /// used) or a GGUF path, relative to the config file's folder.
     private static func resolveDraftModels(_ models: inout [ModelEntry], base: URL) {
@@ -176,7 +178,7 @@ extension ServerConfig {
         for i in models.indices {
             guard let raw = models[i].speculation.draftModel?.path else { continue }
             models[i].speculation.draftModel?.path = paths[raw]
-                ?? (raw.hasPrefix("/") ? raw : base.appendingPathComponent(raw).standardizedFileURL.path)
+                ?? path(raw, from: base)
         }
     }
 

@@ -43,7 +43,8 @@ extension ServerConfig {
     static func readLlamaBuild(_ f: Fields, into e: inout ModelEntry, configFolder: URL) throws(ConfigError) {
         guard let value = try f.string("llama_build") else { return }
         guard !value.isEmpty else { throw f.fail("\(f.at).llama_build must not be empty") }
-        switch LlamaBuilds.resolve(value, configFolder: configFolder, current: LlamaBuilds.currentLibraryDirectory) {
+        let build = LlamaBuilds.builds[value] != nil ? value : path(value, from: configFolder)
+        switch LlamaBuilds.resolve(build, current: LlamaBuilds.currentLibraryDirectory) {
         case .success(let folder): e.llamaLibraries = folder
         case .failure(let why): throw f.fail("\(f.at).llama_build: \(why.message)")
         }

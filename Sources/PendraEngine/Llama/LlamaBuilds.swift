@@ -12,9 +12,12 @@ import Foundation
 /// native build prefilled Q4_0, Q4_K_M and Q8_0 1.1-1.6x faster than the
 /// portable x86-64-v3 one, and Q4_1 and F32 slower, and embedded F16 slower.
 public enum LlamaBuilds {
-    /// The builds `scripts/llama-build.sh` makes, by the suffix it gives
-    /// their cache folder (`llama.cpp-<version>-cpu[-blas][-native]`).
-    public static let names: [String: String] = ["portable": "", "native": "-native", "openblas": "-blas"]
+    /// The builds `scripts/llama-build.sh` makes: the suffix it gives their
+    /// cache folder (`llama.cpp-<version>-cpu[-blas][-native]`) and the
+    /// command that builds one.
+    public static let builds: [String: (suffix: String, make: String)] = [
+        "portable": ("", "make llama"), "native": ("-native", "make llama NATIVE=1"),
+        "openblas": ("-blas", "make llama BLAS=1")]
 
     /// The folder this process mapped libllama from (/proc/self/maps), nil if unknown.
     public static var currentLibraryDirectory: String? {
@@ -35,7 +38,7 @@ public enum LlamaBuilds {
     /// `.../llama.cpp-<version>-<backend><suffixes>/lib`), nil when `current`
     /// is not named that way or is not a CPU build.
     public static func directory(of name: String, besides current: String) -> String? {
-        guard let suffix = names[name] else { return nil }
+        guard let suffix = builds[name]?.suffix else { return nil }
         let lib = URL(fileURLWithPath: current)
         guard lib.lastPathComponent == "lib" else { return nil }
         var prefix = lib.deletingLastPathComponent().lastPathComponent
@@ -53,23 +56,21 @@ public enum LlamaBuilds {
         }
     }
 
-    /// Resolves a config's `llama_build` (a build name or a library folder,
-    /// relative to the config's folder) to the folder a child should load,
-    /// nil when that is the build this process runs on. The error says what
-    /// is missing and how to build it.
-    public static func resolve(_ value: String, configFolder: URL, current: String?) -> Result<String?, Problem> {
-        let folder: String
-        if names[value] != nil {
+    /// Resolves a config's `llama_build` (a build name, or an absolute
+    /// library folder) to the folder a child should load, nil when that is
+    /// the build this process runs on. The problem says what is missing and
+    /// how to build it.
+    public static func resolve(_ value: String, current: String?) -> Result<String?, Problem> {
+        var folder = value
+        if builds[value] != nil {
             guard let current else { return .failure(Problem("the running build's library folder is unknown, so \"\(value)\" cannot be found; give the folder's path")) }
             guard let dir = directory(of: value, besides: current) else {
                 return .failure(Problem("\"\(value)\" names a CPU build of scripts/llama-build.sh, and this process runs on \(current); give the folder's path"))
             }
             folder = dir
-        } else {
-            folder = value.hasPrefix("/") ? value : configFolder.appendingPathComponent(value).standardizedFileURL.path
         }
         guard holdsLibraries(folder) else {
-            let how = names[value].map { _ in value == "native" ? " (make llama NATIVE=1 builds it)" : value == "openblas" ? " (make llama BLAS=1 builds it)" : " (make llama builds it)" } ?? ""
+            let how = builds[value].map { " (\($0.make) builds it)" } ?? ""
             return .failure(Problem("\(folder) holds no llama.cpp build (libllama.so.0, libggml.so.0, libggml-base.so.0)\(how)"))
         }
         let same = current.map {
