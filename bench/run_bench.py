@@ -251,9 +251,11 @@ def sc_mixed(base: str, model: str, running: int, running_tokens: int, running_w
         "wall_s": round(wall, 3),
         "long_prompt_tokens": [r.prompt_tokens for r in ok_long],
         "long_ttft_p50_ms": _ms(percentile(long_ttfts, 50)),
-        # Each long prompt's TTFT, in arrival order: whether a server finishes
-        # them one after the other or together, which one p50 cannot show.
-        "long_ttfts_ms": [_ms(r.ttft) for r in ok_long if r.ttft is not None],
+        # Each long prompt's TTFT, by request index (their client threads
+        # start in that order; the server may receive them in either): whether
+        # a server finishes them one after the other or together, which one
+        # p50 cannot show.
+        "long_ttfts_ms": [_ms(t) for t in long_ttfts],
         "prefill_window_ms": _ms(window),
         "window_covered_by_running_streams": round(covered / window, 3) if window > 0 else None,
         "itl_before_p50_ms": _ms(percentile(before, 50)),
